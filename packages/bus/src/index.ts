@@ -1,0 +1,3 @@
+export * from './port.js';
+export * from './topics.js';
+export { MemoryBus } from './memory.adapter.js';

@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerCommands } from './commands/index.js';
+
+const program = new Command();
+program
+  .name('shewhart')
+  .description('Continuous-improvement metrics: ISO 9001 KPIs, SPC control charts and CMMI baselines.')
+  .showHelpAfterError('(run with --help for usage)');
+registerCommands(program);
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`shewhart: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = process.exitCode || 1;
+});

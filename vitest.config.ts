@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// Every test file runs in its own forked process: the embedded ClickHouse engine (chdb) binds one
+// data directory per process, and each file gets its own temporary directory.
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    fileParallelism: true,
+    maxWorkers: 2,
+  },
+});
