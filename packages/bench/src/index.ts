@@ -1,0 +1,1 @@
+export { mib, PeakRss, percentile } from './stats.js';
