@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+/**
+ * Configuration is parsed once, at start-up, from the environment (and CLI flags layered on top by the
+ * caller). Nothing else in Shewhart reads `process.env`. Bad values fail fast naming the variable.
+ */
+const intFrom = (def: number, min = 1) => z.coerce.number().int().min(min).default(def);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+export const EnvSchema = z.object({
+  SHEWHART_DATA_DIR: z.string().min(1).default('./data'),
+  CLICKHOUSE_URL: optionalString.pipe(z.url({ message: 'must be an http(s) URL' }).optional()),
+  CLICKHOUSE_USER: optionalString,
+  CLICKHOUSE_PASSWORD: optionalString,
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
+    .default('shewhart'),
+  SHEWHART_INGEST_TOKENS: optionalString,
+  SHEWHART_MAX_BODY_BYTES: intFrom(16 * 1024 * 1024),
+  SHEWHART_HOST: z.string().default('127.0.0.1'),
+  PORT: intFrom(8080, 0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHEWHART_FLUSH_ROWS: intFrom(20_000),
+  SHEWHART_FLUSH_MS: intFrom(50),
+  KAFKA_BROKERS: optionalString,
+  KAFKA_CLIENT_ID: z.string().default('shewhart'),
+  KAFKA_PARTITIONS: intFrom(6),
+  KAFKA_GROUP_ID: z.string().default('shewhart-workers'),
+});
+
+export type Env = z.output<typeof EnvSchema>;
+
+export interface StorageConfig {
+  /** Set → a ClickHouse server over HTTP; unset → the embedded engine under `dataDir`. */
+  url?: string;
+  username?: string;
+  password?: string;
+  database: string;
+  dataDir: string;
+}
+
+export interface AppConfig {
+  storage: StorageConfig;
+  http: { host: string; port: number; maxBodyBytes: number };
+  /** Ingest tokens (secrets); empty → authentication is off (embedded default on 127.0.0.1). */
+  ingestTokens: string[];
+  logLevel: Env['LOG_LEVEL'];
+  writer: { flushRows: number; flushMs: number };
+  kafka?: { brokers: string[]; clientId: string; partitions: number; groupId: string };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>, overrides: Partial<Env> = {}): AppConfig {
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const parsed = EnvSchema.safeParse({ ...env, ...defined });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    storage: {
+      url: e.CLICKHOUSE_URL,
+      username: e.CLICKHOUSE_USER,
+      password: e.CLICKHOUSE_PASSWORD,
+      database: e.CLICKHOUSE_DATABASE,
+      dataDir: e.SHEWHART_DATA_DIR,
+    },
+    http: { host: e.SHEWHART_HOST, port: e.PORT, maxBodyBytes: e.SHEWHART_MAX_BODY_BYTES },
+    ingestTokens: (e.SHEWHART_INGEST_TOKENS ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t.length > 0),
+    logLevel: e.LOG_LEVEL,
+    writer: { flushRows: e.SHEWHART_FLUSH_ROWS, flushMs: e.SHEWHART_FLUSH_MS },
+    kafka: e.KAFKA_BROKERS
+      ? {
+          brokers: e.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+          clientId: e.KAFKA_CLIENT_ID,
+          partitions: e.KAFKA_PARTITIONS,
+          groupId: e.KAFKA_GROUP_ID,
+        }
+      : undefined,
+  };
+}
+
+/** Paths pino must never print: tokens, passwords, authorization headers. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'headers.authorization',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'ingestTokens',
+  '*.ingestTokens',
+];
+export { createLogger } from './logger.js';

@@ -1,0 +1,3 @@
+export * from './catalogue.js';
+export * from './query.js';
+export { GRAINS, type Grain } from './sql/common.js';

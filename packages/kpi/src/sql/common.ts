@@ -1,0 +1,41 @@
+/**
+ * SQL building blocks shared by the KPI queries. Nothing here interpolates user input: grains come from a
+ * closed enum and every user value (team, project, from, to) is a bound `{name:Type}` parameter.
+ */
+export type Grain = 'day' | 'week' | 'month' | 'quarter';
+export const GRAINS: readonly Grain[] = ['day', 'week', 'month', 'quarter'];
+
+/** Period start of a UTC timestamp column; weeks are ISO weeks starting on Monday. */
+export function periodStart(grain: Grain, column: string): string {
+  switch (grain) {
+    case 'day':
+      return `toDate(${column}, 'UTC')`;
+    case 'week':
+      return `toStartOfWeek(${column}, 1, 'UTC')`;
+    case 'month':
+      return `toStartOfMonth(${column}, 'UTC')`;
+    case 'quarter':
+      return `toStartOfQuarter(${column}, 'UTC')`;
+  }
+}
+
+/** Length of the period that starts at `column` (a Date), in days. */
+export function periodDays(grain: Grain, column: string): string {
+  const unit = { day: 'DAY', week: 'WEEK', month: 'MONTH', quarter: 'QUARTER' }[grain];
+  return `dateDiff('day', ${column}, ${column} + INTERVAL 1 ${unit})`;
+}
+
+/** Scope filter over folded entities that carry `team` and `project`. */
+export const SCOPE_FILTER = `({team:Nullable(String)} IS NULL OR team = {team:Nullable(String)})
+  AND ({project:Nullable(String)} IS NULL OR project = {project:Nullable(String)})`;
+
+/** Period bounds: a period is listed when its start lies in [from, to]. */
+export const PERIOD_BOUNDS = `({from:Nullable(DateTime64(3, 'UTC'))} IS NULL OR toDateTime64(period_start, 3, 'UTC') >= {from:Nullable(DateTime64(3, 'UTC'))})
+  AND ({to:Nullable(DateTime64(3, 'UTC'))} IS NULL OR toDateTime64(period_start, 3, 'UTC') <= {to:Nullable(DateTime64(3, 'UTC'))})`;
+
+/** `JSONExtractString(data, 'field')`. Field names are constants of the event contract. */
+export const str = (field: string) => `JSONExtractString(data, '${field}')`;
+
+/** Hours between two DateTime64 columns, at millisecond resolution. */
+export const hoursBetween = (from: string, to: string) =>
+  `dateDiff('millisecond', ${from}, ${to}) / 3600000.0`;

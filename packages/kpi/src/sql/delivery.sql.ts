@@ -1,0 +1,78 @@
+import { type Grain, hoursBetween, periodDays, periodStart, SCOPE_FILTER } from './common.js';
+import { DEPLOYMENTS, INCIDENT_CAUSED, INCIDENTS } from './folds.js';
+
+/** domain.md §3.2: failed, rolled back, marked, or named by an incident / production deployments (not cancelled). */
+export function changeFailureRate(grain: Grain): string {
+  return `
+    WITH deployments AS (${DEPLOYMENTS}), caused AS (${INCIDENT_CAUSED})
+    SELECT
+      ${periodStart(grain, 'deployed_at')} AS period_start,
+      toFloat64(countIf(status != 'cancelled'
+        AND (status IN ('failed', 'rolled_back') OR change_failure OR deployment_id IN (SELECT deployment_id FROM caused)))) AS numerator,
+      toFloat64(countIf(status != 'cancelled')) AS denominator,
+      toUInt64(denominator) AS n,
+      if(denominator = 0, NULL, numerator / denominator * 100) AS value
+    FROM deployments
+    WHERE environment = 'production' AND ${SCOPE_FILTER}
+    GROUP BY period_start`;
+}
+
+/** domain.md §3.2 / kpis.md: successful production deployments per day of the period. */
+export function deploymentFrequency(grain: Grain): string {
+  return `
+    WITH deployments AS (${DEPLOYMENTS})
+    SELECT
+      ${periodStart(grain, 'deployed_at')} AS period_start,
+      toFloat64(countIf(status = 'success')) AS numerator,
+      toFloat64(any(${periodDays(grain, 'period_start')})) AS denominator,
+      toUInt64(count()) AS n,
+      if(denominator = 0, NULL, numerator / denominator) AS value
+    FROM deployments
+    WHERE environment = 'production' AND ${SCOPE_FILTER}
+    GROUP BY period_start`;
+}
+
+/**
+ * domain.md §3.2 (Four Keys): per change, first commit → its first successful production deployment;
+ * non-positive lead times (automated pushes) are excluded; the period value is the R-7 median.
+ */
+export function leadTimeForChanges(grain: Grain): string {
+  return `
+    WITH deployments AS (${DEPLOYMENTS}),
+    changes AS (
+      SELECT
+        JSONExtractString(c, 'changeId') AS change_id,
+        min(deployed_at) AS first_deployed_at,
+        min(parseDateTime64BestEffortOrNull(JSONExtractString(c, 'committedAt'), 3, 'UTC')) AS committed_at,
+        argMin(team, deployed_at) AS team,
+        argMin(project, deployed_at) AS project
+      FROM deployments
+      ARRAY JOIN changes AS c
+      WHERE environment = 'production' AND status = 'success'
+      GROUP BY change_id
+    )
+    SELECT
+      ${periodStart(grain, 'first_deployed_at')} AS period_start,
+      CAST(NULL AS Nullable(Float64)) AS numerator,
+      CAST(NULL AS Nullable(Float64)) AS denominator,
+      toUInt64(countIf(lead_h > 0)) AS n,
+      if(n = 0, NULL, quantileExactInclusiveIf(0.5)(lead_h, lead_h > 0)) AS value
+    FROM (SELECT *, ${hoursBetween('committed_at', 'first_deployed_at')} AS lead_h FROM changes WHERE committed_at IS NOT NULL)
+    WHERE ${SCOPE_FILTER}
+    GROUP BY period_start`;
+}
+
+/** domain.md §3.2 (Four Keys): median opened → resolved, in hours, of incidents resolved in the period. */
+export function timeToRestore(grain: Grain): string {
+  return `
+    WITH incidents AS (${INCIDENTS})
+    SELECT
+      ${periodStart(grain, 'resolved_at')} AS period_start,
+      CAST(NULL AS Nullable(Float64)) AS numerator,
+      CAST(NULL AS Nullable(Float64)) AS denominator,
+      toUInt64(count()) AS n,
+      quantileExactInclusive(0.5)(${hoursBetween('opened_at', 'resolved_at')}) AS value
+    FROM incidents
+    WHERE has_opened AND has_resolved AND resolved_at >= opened_at AND ${SCOPE_FILTER}
+    GROUP BY period_start`;
+}

@@ -1,0 +1,5 @@
+export * from './client.js';
+export * from './errors.js';
+export * from './event-row.js';
+export * from './event-store.js';
+export * from './migrate.js';

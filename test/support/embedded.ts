@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type EmbeddedRuntime, startEmbedded } from '@shewhart/cli/runtime';
+import { createLogger, loadConfig } from '@shewhart/config';
+
+/**
+ * Starts the real embedded runtime (collector + worker + chdb) on an ephemeral port in a fresh
+ * temporary data directory. One per test file: chdb binds one directory per process.
+ */
+export async function startTestRuntime(
+  env: Record<string, string> = {},
+): Promise<
+  EmbeddedRuntime & {
+    dataDir: string;
+    post(body: unknown, init?: RequestInit): Promise<Response>;
+    dispose(): Promise<void>;
+  }
+> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'shewhart-test-'));
+  const config = loadConfig({ SHEWHART_DATA_DIR: dataDir, PORT: '0', SHEWHART_FLUSH_MS: '10', ...env });
+  const runtime = await startEmbedded({ config, logger: createLogger('silent', { pretty: false }) });
+  const post = (body: unknown, init: RequestInit = {}) =>
+    fetch(`${runtime.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(init.headers as Record<string, string>) },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      ...Object.fromEntries(Object.entries(init).filter(([k]) => k !== 'headers')),
+    });
+  return Object.assign(runtime, {
+    dataDir,
+    post,
+    dispose: async () => {
+      await runtime.shutdown();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+}
+
+let seq = 0;
+/** A valid event of the given type with a unique id (override anything). */
+export function ev(type: string, data: Record<string, unknown>, over: Record<string, unknown> = {}) {
+  seq++;
+  return {
+    id: `e${seq}`,
+    source: 'test/suite',
+    type,
+    time: '2024-01-03T10:00:00Z',
+    team: 'alpha',
+    data,
+    ...over,
+  };
+}
