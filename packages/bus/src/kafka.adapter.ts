@@ -27,7 +27,7 @@ import {
 
 export type { BusLogger, KafkaBusOptions, KafkaCompression, KafkaSasl } from './kafka.config.js';
 
-const { Kafka: KafkaClient, CompressionTypes, logLevel } = kafkajs;
+const { Kafka: KafkaClient, CompressionTypes, logLevel, Partitioners } = kafkajs;
 
 /**
  * One idempotent producer session. After a failed or timed-out send the outcome of that send is
@@ -128,6 +128,15 @@ export class KafkaBus implements Bus {
     }
   }
 
+  /** Kafka-only housekeeping (benchmarks, tests): deletes topics, ignoring ones that do not exist. */
+  async deleteTopics(names: readonly string[]): Promise<void> {
+    this.#assertOpen();
+    const admin = await this.#adminClient();
+    const existing = new Set(await admin.listTopics());
+    const topics = names.filter((n) => existing.has(n));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: this.#options.requestTimeoutMs });
+  }
+
   async publish(topic: string, messages: OutgoingMessage[]): Promise<PublishReceipt> {
     this.#assertOpen();
     if (messages.length === 0) return { delivered: 0 };
@@ -218,6 +227,8 @@ export class KafkaBus implements Bus {
       // request in flight per connection.
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      // murmur2 on the key, as the Java client: a key lands on the same partition whichever client wrote it.
+      createPartitioner: Partitioners.DefaultPartitioner,
       // Bounded, unlike kafkajs's idempotent default (retry forever): a send abandoned at the publish
       // deadline must end eventually. A failed session is retired (see ProducerSession).
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
@@ -273,7 +284,10 @@ export class KafkaBus implements Bus {
     // kafkajs never logs SASL credentials, but drop anything shaped like one anyway.
     for (const key of Object.keys(fields)) if (/pass|secret|sasl/i.test(key)) fields[key] = '[redacted]';
     const obj = { kafkajs: namespace, ...fields };
-    if (level === logLevel.ERROR) this.#log.error(obj, message);
+    // kafkajs logs every failed response at error level, retried or not; the caller sees the final
+    // outcome (a rejection, BusUnavailableError), so per-request failures are warnings here.
+    if (level === logLevel.ERROR && namespace !== 'Connection') this.#log.error(obj, message);
+    else if (level === logLevel.ERROR) this.#log.warn(obj, message);
     else if (level === logLevel.WARN) this.#log.warn(obj, message);
     else if (level === logLevel.INFO) this.#log.info(obj, message);
     else this.#log.debug(obj, message);
