@@ -1,0 +1,37 @@
+/** @shewhart/spc: pure SPC engine (domain.md §5–§7). Data in, results out, no I/O. */
+
+export {
+  assessCapability,
+  type CapabilityIndices,
+  type CapabilityInput,
+  type CapabilityResult,
+  capabilityIndices,
+  type SpecLimits,
+  validateSpec,
+} from './capability.js';
+export {
+  analyzeChart,
+  type BaselineStatus,
+  type ChartPoint,
+  type ChartResult,
+  type ChartSpec,
+  type SecondaryChart,
+  type StageResult,
+} from './charts/engine.js';
+export type { EwmaOptions } from './charts/ewma.js';
+export { CHART_TYPES, type ChartType, type KnownParameters, type SigmaMethod } from './charts/types.js';
+export { CONSTANTS_TABLE_ID, c4, d2, d3, factors } from './constants.js';
+export { SpcInputError } from './errors.js';
+export {
+  ALL_RULES,
+  DEFAULT_RULES,
+  evaluateRuleSegment,
+  NELSON,
+  primaryRule,
+  type RuleName,
+  type RuleSetInput,
+  resolveRules,
+  WESTERN_ELECTRIC,
+} from './rules.js';
+export { mean, median, quantile, sampleSd } from './stats.js';
+export { type Zone, zoneOf } from './zones.js';
