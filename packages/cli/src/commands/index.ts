@@ -1,6 +1,15 @@
 import type { Command } from 'commander';
+import { register as demo } from './demo.command.js';
+import { register as importCmd } from './import.command.js';
+import { register as kpi } from './kpi.command.js';
+import { register as migrate } from './migrate.command.js';
+import { register as start } from './start.command.js';
 
 /** Every CLI command module exports `register(program)`; this list is the command catalogue. */
 export function registerCommands(program: Command): void {
-  void program;
+  start(program);
+  demo(program);
+  importCmd(program);
+  kpi(program);
+  migrate(program);
 }

@@ -1,0 +1,90 @@
+import { describeKpi, findKpi, GRAINS, KPIS, type KpiSeries, parseKpiQuery, queryKpi } from '@shewhart/kpi';
+import type { Command } from 'commander';
+import { addCommonFlags, type CommonFlags, configFrom, openDirect, runningApi } from '../context.js';
+import { formatNumber, sparkline, table } from '../format.js';
+
+interface ShowFlags extends CommonFlags {
+  period: string;
+  from?: string;
+  to?: string;
+  team?: string;
+  project?: string;
+  format?: 'table' | 'json';
+}
+
+export function register(program: Command): void {
+  const kpi = program.command('kpi').description('KPIs: the catalogue and their series');
+
+  kpi
+    .command('list')
+    .description('list the KPI catalogue')
+    .option('--format <format>', 'table or json', process.stdout.isTTY ? 'table' : 'table')
+    .action((flags: { format: string }) => {
+      const list = KPIS.map(describeKpi);
+      if (flags.format === 'json') {
+        process.stdout.write(`${JSON.stringify({ kpis: list }, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(
+        table(
+          ['id', 'unit', 'better', 'chart', 'formula'],
+          list.map((k) => [k.id, k.unit, k.better, k.chart, k.formula.ref]),
+        ),
+      );
+    });
+
+  addCommonFlags(
+    kpi
+      .command('show <id>')
+      .description('a KPI per period and scope (org by default)')
+      .option('--period <period>', `one of ${GRAINS.join('|')}`, 'week')
+      .option('--from <date>', 'first period start to list (YYYY-MM-DD or RFC 3339)')
+      .option('--to <date>', 'last period start to list (YYYY-MM-DD or RFC 3339)')
+      .option('--team <team>', 'scope: one team')
+      .option('--project <project>', 'scope: one project of the team')
+      .option('--format <format>', 'table or json (json prints exactly the API document)', 'table'),
+  ).action(async (id: string, flags: ShowFlags) => {
+    if (!findKpi(id)) throw new Error(`unknown KPI "${id}"; run \`shewhart kpi list\` for the catalogue`);
+    const query = { period: flags.period, from: flags.from, to: flags.to, team: flags.team, project: flags.project };
+    parseKpiQuery(query); // fail fast with the same messages as the API
+    const config = configFrom(flags);
+    const api = runningApi(flags, config);
+    let series: KpiSeries;
+    if (api) series = await api.get<KpiSeries>(`/v1/kpis/${encodeURIComponent(id)}`, query);
+    else {
+      const warehouse = await openDirect(config);
+      try {
+        series = await queryKpi(warehouse.client, id, query as Record<string, unknown>);
+      } finally {
+        await warehouse.close();
+      }
+    }
+    if (flags.format === 'json') {
+      process.stdout.write(`${JSON.stringify(series, null, 2)}\n`);
+      return;
+    }
+    const def = findKpi(id);
+    const scope = [flags.team ? `team ${flags.team}` : 'org', flags.project ? `project ${flags.project}` : '']
+      .filter(Boolean)
+      .join(', ');
+    process.stdout.write(`${def?.title} (${def?.unit}), per ${series.period}, ${scope}\n`);
+    if (series.points.length === 0) {
+      process.stdout.write('no data in this range\n');
+      return;
+    }
+    process.stdout.write(`${sparkline(series.points.map((p) => p.value))}\n\n`);
+    process.stdout.write(
+      table(
+        ['period', 'value', 'numerator', 'denominator', 'n'],
+        series.points.map((p) => [
+          p.periodStart,
+          formatNumber(p.value),
+          formatNumber(p.numerator),
+          formatNumber(p.denominator),
+          String(p.n),
+        ]),
+        [false, true, true, true, true],
+      ),
+    );
+  });
+}
