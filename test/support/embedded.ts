@@ -8,9 +8,7 @@ import { createLogger, loadConfig } from '@shewhart/config';
  * Starts the real embedded runtime (collector + worker + chdb) on an ephemeral port in a fresh
  * temporary data directory. One per test file: chdb binds one directory per process.
  */
-export async function startTestRuntime(
-  env: Record<string, string> = {},
-): Promise<
+export async function startTestRuntime(env: Record<string, string> = {}): Promise<
   EmbeddedRuntime & {
     dataDir: string;
     post(body: unknown, init?: RequestInit): Promise<Response>;
