@@ -83,7 +83,7 @@ fetch_jars() {
   command -v mvn >/dev/null || die "mvn not found: Maven 3.8+ is needed to fetch the broker jars"
   say "fetching the broker jars into $LIB (mvn dependency:copy-dependencies)"
   rm -rf "$LIB"
-  (cd "$HERE" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies) || die "mvn failed to fetch the broker jars"
+  (cd "$HERE" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies >&2) || die "mvn failed to fetch the broker jars"
   # The stamp is written last: an interrupted fetch is redone, not half-used.
   echo "$want" >"$LIB/.fetched"
 }
