@@ -20,8 +20,46 @@ export {
 } from './charts/engine.js';
 export type { EwmaOptions } from './charts/ewma.js';
 export { CHART_TYPES, type ChartType, type KnownParameters, type SigmaMethod } from './charts/types.js';
+export {
+  exactUDistribution,
+  hodgesLehmann,
+  type MannWhitneyResult,
+  mannWhitneyTest,
+} from './compare/mann-whitney.js';
+export {
+  type ExactTestResult,
+  fisherExact,
+  type TwoProportionResult,
+  type TwoRateResult,
+  twoProportionTest,
+  twoRateTest,
+} from './compare/proportions.js';
+export {
+  type CompareOptions,
+  type ComparisonResult,
+  compareBeforeAfter,
+  type Direction,
+  type Verdict,
+} from './compare/verdict.js';
+export { type WelchResult, welchTest } from './compare/welch.js';
 export { CONSTANTS_TABLE_ID, c4, d2, d3, factors } from './constants.js';
 export { SpcInputError } from './errors.js';
+export {
+  createRng,
+  type InputDistribution,
+  type MonteCarloConfig,
+  type MonteCarloResult,
+  monteCarlo,
+  type Objective,
+  PRNG_ALGORITHM,
+  wilsonInterval,
+} from './models/montecarlo.js';
+export {
+  multipleRegression,
+  type Prediction,
+  type RegressionModel,
+  simpleRegression,
+} from './models/regression.js';
 export {
   ALL_RULES,
   DEFAULT_RULES,
