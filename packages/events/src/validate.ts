@@ -15,8 +15,17 @@ export type BatchValidation = { ok: true; events: ShewhartEvent[] } | { ok: fals
 
 const typeList = EVENT_TYPE_NAMES.join(', ');
 
-function describe(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return 'is required';
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const key of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+function describe(issue: z.core.$ZodIssue, input: unknown): string {
+  if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) return 'is required';
   if (issue.code === 'invalid_union' && issue.path.at(-1) === 'type') return `must be one of: ${typeList}`;
   if (issue.code === 'invalid_value' && 'values' in issue) {
     return `must be one of: ${(issue.values as unknown[]).map(String).join(', ')}`;
@@ -37,7 +46,7 @@ export function validateEvent(input: unknown, index = 0): { event?: ShewhartEven
     errors: result.error.issues.map((issue) => ({
       index,
       path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
-      message: describe(issue),
+      message: describe(issue, input),
     })),
   };
 }

@@ -53,7 +53,13 @@ export class EventStore {
 
   /** Buffers the events; resolves after the flush that contains them committed. */
   write(events: readonly ShewhartEvent[]): Promise<StoreOutcome> {
-    return this.writeRows(events.map(toEventRow));
+    let rows: EventRow[];
+    try {
+      rows = events.map(toEventRow);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.writeRows(rows);
   }
 
   writeRows(rows: EventRow[]): Promise<StoreOutcome> {

@@ -33,6 +33,17 @@ export function buildCollectorApp(options: CollectorAppOptions): FastifyInstance
     return503OnClosing: true,
   });
   const tokens = new TokenSet(options.tokens);
+
+  // While closing, answer in-flight requests with `Connection: close` so keep-alive sockets end with
+  // their response and close() returns as soon as the last acknowledgement was sent.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
   const metrics = collectorMetrics(options.registry);
 
   // Bodies are parsed by us (not by Fastify) so that malformed JSON is reported in the events.md error
