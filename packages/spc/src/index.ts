@@ -45,6 +45,14 @@ export { type WelchResult, welchTest } from './compare/welch.js';
 export { CONSTANTS_TABLE_ID, c4, d2, d3, factors } from './constants.js';
 export { SpcInputError } from './errors.js';
 export {
+  defaultChart,
+  parseChartInput,
+  parseChartName,
+  parseCsv,
+  parseJsonDocument,
+  parseSample,
+} from './input/parse.js';
+export {
   createRng,
   type InputDistribution,
   type MonteCarloConfig,
@@ -60,6 +68,8 @@ export {
   type RegressionModel,
   simpleRegression,
 } from './models/regression.js';
+export { renderChartSvg, type SvgOptions } from './plot/svg.js';
+export { chartReport, chartTable, comparisonReport, comparisonTable } from './report/format.js';
 export {
   ALL_RULES,
   DEFAULT_RULES,
