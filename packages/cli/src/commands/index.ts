@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import { register as compare } from './compare.command.js';
 import { register as demo } from './demo.command.js';
 import { register as importCmd } from './import.command.js';
 import { register as kpi } from './kpi.command.js';
 import { register as migrate } from './migrate.command.js';
+import { register as spc } from './spc.command.js';
 import { register as start } from './start.command.js';
 
 /** Every CLI command module exports `register(program)`; this list is the command catalogue. */
@@ -12,4 +14,6 @@ export function registerCommands(program: Command): void {
   importCmd(program);
   kpi(program);
   migrate(program);
+  spc(program);
+  compare(program);
 }
