@@ -140,6 +140,14 @@ export function collapse(values: readonly number[]): number | number[] {
   return first;
 }
 
+function collapseBy<T>(items: readonly T[], f: (item: T) => number): number | number[] {
+  const first = f(items[0] as T);
+  for (let i = 1; i < items.length; i++) {
+    if (f(items[i] as T) !== first) return items.map(f);
+  }
+  return first;
+}
+
 function checkPositiveInt(v: number | undefined, field: string): void {
   if (v !== undefined && !(Number.isInteger(v) && v >= 1)) {
     throw new SpcInputError(`${field} must be a positive whole number (got ${String(v)})`, field);
@@ -279,7 +287,7 @@ export function analyzeChart(spec: ChartSpec): ChartResult {
     let evaluation: StageEval;
     let included: number[];
     for (;;) {
-      included = candidates.filter((i) => !excluded.has(i));
+      included = excluded.size === 0 ? candidates : candidates.filter((i) => !excluded.has(i));
       if (!bothKnown && included.length < minBaseline) {
         throw new SpcInputError(
           `stage ${stageNo} has ${included.length} usable baseline point(s); at least ${minBaseline} are needed ` +
@@ -288,7 +296,7 @@ export function analyzeChart(spec: ChartSpec): ChartResult {
         );
       }
       evaluation = evaluateStage(model, included, stage, known, rules, stageNo);
-      if (exclusion === 'all') break;
+      if (exclusion === 'all' || causes.size === 0) break;
       const newly: number[] = [];
       for (const hits of evaluation.hits.values()) {
         for (const k of hits) {
@@ -310,8 +318,8 @@ export function analyzeChart(spec: ChartSpec): ChartResult {
         else pointRules.set(i, [rule]);
       }
     }
-    const includedSet = new Set(included);
-    const unexplained = included.filter((i) => pointRules.has(i)).map((i) => i + 1);
+    const unexplained: number[] = [];
+    if (pointRules.size > 0) for (const i of included) if (pointRules.has(i)) unexplained.push(i + 1);
     for (let k = 0; k < stage.end - stage.start; k++) {
       const i = stage.start + k;
       const sig = fit.sigmaStat[k] as number;
@@ -319,7 +327,7 @@ export function analyzeChart(spec: ChartSpec): ChartResult {
       const lclRaw = fit.center - fit.nsigmas * sig;
       const lcl = fit.clampLclAtZero && lclRaw < 0 ? 0 : lclRaw;
       const zk = z[k] as number;
-      const r = pointRules.get(i) ?? [];
+      const r = pointRules.size === 0 ? [] : (pointRules.get(i) ?? []);
       points[i] = {
         index: i + 1,
         value: fit.values[k] as number,
@@ -331,7 +339,7 @@ export function analyzeChart(spec: ChartSpec): ChartResult {
         z: zk,
         zone: zoneOf(zk, fit.nsigmas),
         rules: r,
-        reason: primaryRule(r),
+        reason: r.length === 0 ? null : primaryRule(r),
         phase: i < windowEnd ? 1 : 2,
         stage: stageNo,
         excluded: excluded.has(i),
@@ -358,7 +366,10 @@ export function analyzeChart(spec: ChartSpec): ChartResult {
         to: windowEnd,
         used,
         excluded: [...excluded].sort((a, b) => a - b).map((i) => i + 1),
-        causesKept: candidates.filter((i) => causes.has(i) && includedSet.has(i)).map((i) => i + 1),
+        causesKept:
+          causes.size === 0
+            ? []
+            : candidates.filter((i) => causes.has(i) && !excluded.has(i)).map((i) => i + 1),
         status: bothKnown ? 'known' : used >= firmAt ? 'firm' : 'provisional',
         unexplainedSignals: unexplained,
       },
@@ -371,10 +382,10 @@ export function analyzeChart(spec: ChartSpec): ChartResult {
   const fitted = lastFit as StageFit;
   const result: ChartResult = {
     chart: spec.chart,
-    center: collapse(points.map((p) => p.center)),
-    sigma: collapse(points.map((p) => stageResults[p.stage - 1]?.sigma as number)),
-    ucl: collapse(points.map((p) => p.ucl)),
-    lcl: collapse(points.map((p) => p.lcl)),
+    center: collapseBy(points, (p) => p.center),
+    sigma: collapseBy(points, (p) => (stageResults[p.stage - 1] as StageResult).sigma),
+    ucl: collapseBy(points, (p) => p.ucl),
+    lcl: collapseBy(points, (p) => p.lcl),
     nsigmas: fitted.nsigmas,
     rules,
     points,
@@ -403,7 +414,10 @@ export function analyzeChart(spec: ChartSpec): ChartResult {
   }
   if (spec.spec !== undefined && model.observations && fitted.sigmaWithin !== undefined) {
     const observations: number[] = [];
-    for (const i of lastIncluded) observations.push(...model.observations(i));
+    for (const i of lastIncluded) {
+      const obs = model.observations(i);
+      for (let k = 0; k < obs.length; k++) observations.push(obs[k] as number);
+    }
     result.capability = assessCapability({
       mean: fitted.center,
       sigmaWithin: fitted.sigmaWithin,

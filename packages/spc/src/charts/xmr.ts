@@ -1,7 +1,7 @@
 /** Individuals and moving range (domain.md §5.3). */
 import { d2, d3, MEDIAN_MR_D4, MEDIAN_MR_URL_FACTOR } from '../constants.js';
 import { SpcInputError } from '../errors.js';
-import { mean, median } from '../stats.js';
+import { median } from '../stats.js';
 import type { ChartModel, KnownParameters, Segment, StageFit } from './types.js';
 
 export interface XmrOptions {
@@ -27,8 +27,12 @@ export function xmrModel(values: readonly number[], options: XmrOptions = {}): C
     length: values.length,
     observations: (i) => [values[i] as number],
     fit(included: readonly number[], stage: Segment, known: KnownParameters): StageFit {
-      const baseline = included.map((i) => values[i] as number);
-      const center = known.center ?? mean(baseline);
+      let center = known.center as number;
+      if (known.center === undefined) {
+        let total = 0;
+        for (const i of included) total += values[i] as number;
+        center = total / included.length;
+      }
       let sigma: number;
       let mrCenter: number;
       let mrUcl: number;
@@ -47,7 +51,9 @@ export function xmrModel(values: readonly number[], options: XmrOptions = {}): C
           mrUcl = MEDIAN_MR_URL_FACTOR * mrCenter;
           details.medianMovingRange = mrCenter;
         } else {
-          mrCenter = mean(mr);
+          let total = 0;
+          for (const r of mr) total += r;
+          mrCenter = total / mr.length;
           sigma = mrCenter / d2(2);
           // D4 = 1 + 3·d3/d2 = 3.267 (domain.md §5.3); computed, not the rounded table value.
           mrUcl = mrCenter + 3 * d3(2) * sigma;
