@@ -62,6 +62,7 @@ export class MemoryBus implements Bus {
           key: m.key,
           value: m.value,
           headers: m.headers ?? {},
+          payload: m.payload,
         };
       }),
     };

@@ -9,6 +9,12 @@ export interface OutgoingMessage {
   key: string;
   value: Buffer;
   headers?: Record<string, string>;
+  /**
+   * The decoded form of `value`, carried only by the in-process adapter so the embedded default skips a
+   * serialize/parse round trip per event (measured: ~5 µs of ~18 µs of JavaScript per event). Transports
+   * that cross a process boundary ignore it.
+   */
+  payload?: unknown;
 }
 
 export interface IncomingMessage {
@@ -19,6 +25,8 @@ export interface IncomingMessage {
   key: string | null;
   value: Buffer;
   headers: Record<string, string>;
+  /** See OutgoingMessage.payload: present only when delivered in process. */
+  payload?: unknown;
 }
 
 export interface IncomingBatch {

@@ -2,12 +2,19 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { type Bus, BusUnavailableError, TOPICS } from '@shewhart/bus';
 import { validateBatch } from '@shewhart/events';
 import { StorageUnavailableError } from '@shewhart/warehouse';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Registry } from 'prom-client';
 import { TokenSet } from './auth.js';
 import { type ParsedBody, parseJsonBody, parseNdjsonBody } from './body.js';
 import { registerKpiRoutes } from './kpi.routes.js';
 import { collectorMetrics } from './metrics.js';
+
+const EMPTY = Buffer.alloc(0);
 
 export interface CollectorAppOptions {
   bus: Bus;
@@ -29,7 +36,7 @@ export function buildCollectorApp(options: CollectorAppOptions): FastifyInstance
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.maxBodyBytes,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   });
   const tokens = new TokenSet(options.tokens);
@@ -96,9 +103,14 @@ export function buildCollectorApp(options: CollectorAppOptions): FastifyInstance
     if (events.length === 0) return reply.code(202).send({ accepted: 0, duplicates: 0 });
     const stop = metrics.ackLatency.startTimer();
     try {
+      const inProcess = options.bus.kind === 'memory';
       const receipt = await options.bus.publish(
         TOPICS.events,
-        events.map((e) => ({ key: e.team, value: Buffer.from(JSON.stringify(e)) })),
+        events.map((e) =>
+          inProcess
+            ? { key: e.team, value: EMPTY, payload: e }
+            : { key: e.team, value: Buffer.from(JSON.stringify(e)) },
+        ),
       );
       stop();
       const duplicates = receipt.outcome?.duplicates ?? 0;
