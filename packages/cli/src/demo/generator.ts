@@ -41,8 +41,10 @@ export function demoEnd(now = new Date()): Date {
 }
 
 export function validateDemoOptions(o: DemoOptions): void {
-  if (!Number.isInteger(o.weeks) || o.weeks < 4 || o.weeks > 520) throw new Error('--weeks must be an integer from 4 to 520');
-  if (!Number.isInteger(o.teams) || o.teams < 1 || o.teams > 50) throw new Error('--teams must be an integer from 1 to 50');
+  if (!Number.isInteger(o.weeks) || o.weeks < 4 || o.weeks > 520)
+    throw new Error('--weeks must be an integer from 4 to 520');
+  if (!Number.isInteger(o.teams) || o.teams < 1 || o.teams > 50)
+    throw new Error('--teams must be an integer from 1 to 50');
   if (!Number.isInteger(o.seed) || o.seed < 0) throw new Error('--seed must be a non-negative integer');
 }
 
@@ -55,7 +57,18 @@ export function* generateDemo(options: DemoOptions): Generator<DemoEvent> {
   const names = teamNames(options.teams);
   for (const [t, team] of names.entries()) {
     const rnd = new Random((options.seed * 7919 + t * 104729) >>> 0);
-    yield* teamHistory({ rnd, team, t, start, weeks: options.weeks, shiftWeek, seed: options.seed });
+    // Follow-ups scheduled past the end of the history (a resolution, a reopen) have not happened yet.
+    for (const event of teamHistory({
+      rnd,
+      team,
+      t,
+      start,
+      weeks: options.weeks,
+      shiftWeek,
+      seed: options.seed,
+    })) {
+      if (Date.parse(event.time) < end) yield event;
+    }
   }
 }
 
@@ -119,9 +132,15 @@ function* teamHistory(c: TeamContext): Generator<DemoEvent> {
       });
       const slipDays = rnd.normal(improved ? 0 : 1.5, 2.5);
       if (slipDays > 2 && rnd.chance(0.5)) {
-        yield mk('delivery.release.planned', ws + WEEK, { releaseId, plannedEnd: iso(plannedEnd + Math.round(slipDays) * DAY) });
+        yield mk('delivery.release.planned', ws + WEEK, {
+          releaseId,
+          plannedEnd: iso(plannedEnd + Math.round(slipDays) * DAY),
+        });
       }
-      const shipped = Math.min(plannedEnd + Math.round(slipDays * 24) * HOUR, c.start + c.weeks * WEEK - HOUR);
+      const shipped = Math.min(
+        plannedEnd + Math.round(slipDays * 24) * HOUR,
+        c.start + c.weeks * WEEK - HOUR,
+      );
       yield mk(
         'delivery.release',
         shipped,
@@ -151,7 +170,11 @@ function* teamHistory(c: TeamContext): Generator<DemoEvent> {
       const status = rnd.chance(0.03)
         ? 'cancelled'
         : failed
-          ? rnd.weighted([['failed', 5], ['rolled_back', 3], ['success', 2]] as const)
+          ? rnd.weighted([
+              ['failed', 5],
+              ['rolled_back', 3],
+              ['success', 2],
+            ] as const)
           : 'success';
       const changes = Array.from({ length: rnd.int(1, 3) }, () => ({
         changeId: `${team}-ch-${++changeNo}`,
@@ -159,7 +182,12 @@ function* teamHistory(c: TeamContext): Generator<DemoEvent> {
       }));
       const project = rnd.pick(projects);
       if (rnd.chance(0.8)) {
-        yield mk('delivery.deployment', time - 6 * HOUR, { deploymentId: `${deploymentId}-stg`, environment: 'staging', status: 'success', changes }, project);
+        yield mk(
+          'delivery.deployment',
+          Math.max(ws, time - 6 * HOUR),
+          { deploymentId: `${deploymentId}-stg`, environment: 'staging', status: 'success', changes },
+          project,
+        );
       }
       yield mk(
         'delivery.deployment',
@@ -177,8 +205,22 @@ function* teamHistory(c: TeamContext): Generator<DemoEvent> {
       if (failed && status !== 'cancelled' && rnd.chance(0.6)) {
         const incidentId = `${team}-inc-${++incidentNo}`;
         const opened = time + rnd.int(5, 120) * 60_000;
-        yield mk('delivery.incident.opened', opened, { incidentId, severity: rnd.pick(['critical', 'major', 'minor']), causedByDeploymentId: deploymentId }, project);
-        yield mk('delivery.incident.resolved', opened + rnd.lognormal(improved ? 1.5 : 3, 0.9) * HOUR, { incidentId }, project);
+        yield mk(
+          'delivery.incident.opened',
+          opened,
+          {
+            incidentId,
+            severity: rnd.pick(['critical', 'major', 'minor']),
+            causedByDeploymentId: deploymentId,
+          },
+          project,
+        );
+        yield mk(
+          'delivery.incident.resolved',
+          opened + rnd.lognormal(improved ? 1.5 : 3, 0.9) * HOUR,
+          { incidentId },
+          project,
+        );
       }
     }
 
@@ -188,8 +230,15 @@ function* teamHistory(c: TeamContext): Generator<DemoEvent> {
       const defectId = `${team}-bug-${++defectNo}`;
       const time = at();
       const detectionActivity = rnd.weighted([
-        ['requirements_review', 2], ['design_review', 3], ['code_review', 12], ['unit_test', 10],
-        ['integration_test', 8], ['system_test', 8], ['acceptance_test', 4], ['production', 4], ['customer', 2],
+        ['requirements_review', 2],
+        ['design_review', 3],
+        ['code_review', 12],
+        ['unit_test', 10],
+        ['integration_test', 8],
+        ['system_test', 8],
+        ['acceptance_test', 4],
+        ['production', 4],
+        ['customer', 2],
       ] as const);
       const project = rnd.pick(projects);
       yield mk(
@@ -197,10 +246,26 @@ function* teamHistory(c: TeamContext): Generator<DemoEvent> {
         time,
         {
           defectId,
-          severity: rnd.weighted([['critical', 1], ['major', 4], ['minor', 8], ['trivial', 3]] as const),
+          severity: rnd.weighted([
+            ['critical', 1],
+            ['major', 4],
+            ['minor', 8],
+            ['trivial', 3],
+          ] as const),
           detectionActivity,
-          introducedPhase: rnd.weighted([['requirements', 2], ['design', 3], ['code', 10], ['test', 1], ['unknown', 2]] as const),
-          reportedBy: detectionActivity === 'customer' ? 'customer' : detectionActivity === 'production' ? 'monitoring' : 'internal',
+          introducedPhase: rnd.weighted([
+            ['requirements', 2],
+            ['design', 3],
+            ['code', 10],
+            ['test', 1],
+            ['unknown', 2],
+          ] as const),
+          reportedBy:
+            detectionActivity === 'customer'
+              ? 'customer'
+              : detectionActivity === 'production'
+                ? 'monitoring'
+                : 'internal',
           component: rnd.pick(['api', 'ui', 'db', 'auth', 'jobs']),
           releaseFoundIn: currentRelease,
           rootCauseCategory: rnd.pick(['logic', 'interface', 'data', 'configuration', 'requirements']),
@@ -209,7 +274,13 @@ function* teamHistory(c: TeamContext): Generator<DemoEvent> {
       );
       const resolvedAt = time + rnd.lognormal(40, 1) * HOUR;
       if (resolvedAt < c.start + c.weeks * WEEK) {
-        const resolution = rnd.weighted([['fixed', 80], ['duplicate', 7], ['not_a_defect', 5], ['wont_fix', 4], ['cannot_reproduce', 4]] as const);
+        const resolution = rnd.weighted([
+          ['fixed', 80],
+          ['duplicate', 7],
+          ['not_a_defect', 5],
+          ['wont_fix', 4],
+          ['cannot_reproduce', 4],
+        ] as const);
         yield mk('defect.resolved', resolvedAt, { defectId, resolution }, project);
         if (resolution === 'fixed' && rnd.chance(0.05)) {
           yield mk('defect.reopened', resolvedAt + rnd.int(1, 10) * DAY, { defectId }, project);
@@ -223,7 +294,11 @@ function* teamHistory(c: TeamContext): Generator<DemoEvent> {
       const durationHours = Math.round((sizeReviewed / rnd.lognormal(300, 0.3)) * 100) / 100;
       yield mk('review.completed', at(), {
         reviewId: `${team}-rev-${w}-${k}`,
-        workProductType: rnd.weighted([['code', 8], ['design', 1], ['requirements', 1]] as const),
+        workProductType: rnd.weighted([
+          ['code', 8],
+          ['design', 1],
+          ['requirements', 1],
+        ] as const),
         workProductId: `${team}-wp-${w}-${k}`,
         sizeReviewed,
         sizeUnit: 'loc',
@@ -233,7 +308,11 @@ function* teamHistory(c: TeamContext): Generator<DemoEvent> {
         reworkHours: Math.round(rnd.lognormal(1, 0.5) * 100) / 100,
         durationHours,
         participants: rnd.int(2, 4),
-        outcome: rnd.weighted([['approved', 6], ['changes_requested', 3], ['rejected', 1]] as const),
+        outcome: rnd.weighted([
+          ['approved', 6],
+          ['changes_requested', 3],
+          ['rejected', 1],
+        ] as const),
       });
     }
 
@@ -242,22 +321,46 @@ function* teamHistory(c: TeamContext): Generator<DemoEvent> {
       const capaId = `${team}-capa-${w}`;
       const opened = at();
       const due = opened + 30 * DAY;
-      yield mk('capa.opened', opened, { capaId, origin: rnd.pick(['escaped_defect', 'customer_complaint', 'audit_finding', 'process_deviation']), severity: 'major', recurrenceKey: rnd.pick(['logic/api', 'config/jobs', 'data/db']), dueAt: iso(due) });
+      yield mk('capa.opened', opened, {
+        capaId,
+        origin: rnd.pick(['escaped_defect', 'customer_complaint', 'audit_finding', 'process_deviation']),
+        severity: 'major',
+        recurrenceKey: rnd.pick(['logic/api', 'config/jobs', 'data/db']),
+        dueAt: iso(due),
+      });
       const closed = opened + rnd.lognormal(25, 0.4) * DAY;
       if (closed < c.start + c.weeks * WEEK) {
-        yield mk('capa.closed', closed, { capaId, effectiveness: rnd.weighted([['effective', 7], ['not_effective', 2], ['pending', 1]] as const) });
+        yield mk('capa.closed', closed, {
+          capaId,
+          effectiveness: rnd.weighted([
+            ['effective', 7],
+            ['not_effective', 2],
+            ['pending', 1],
+          ] as const),
+        });
       }
     }
 
     // Customer feedback.
     for (let k = rnd.poisson(8); k > 0; k--) {
-      yield mk('feedback.survey', at(), { scale: 'csat_1_5', score: Math.min(5, Math.max(1, Math.round(rnd.normal(4, 0.9)))), customerId: `cust-${rnd.int(1, 400)}` });
+      yield mk('feedback.survey', at(), {
+        scale: 'csat_1_5',
+        score: Math.min(5, Math.max(1, Math.round(rnd.normal(4, 0.9)))),
+        customerId: `cust-${rnd.int(1, 400)}`,
+      });
     }
     for (let k = rnd.poisson(4); k > 0; k--) {
-      yield mk('feedback.survey', at(), { scale: 'nps_0_10', score: Math.min(10, Math.max(0, Math.round(rnd.normal(8, 1.8)))) });
+      yield mk('feedback.survey', at(), {
+        scale: 'nps_0_10',
+        score: Math.min(10, Math.max(0, Math.round(rnd.normal(8, 1.8)))),
+      });
     }
     if (rnd.chance(0.25)) {
-      yield mk('feedback.complaint', at(), { complaintId: `${team}-cmp-${w}`, customerId: `cust-${rnd.int(1, 400)}`, severity: 'minor' });
+      yield mk('feedback.complaint', at(), {
+        complaintId: `${team}-cmp-${w}`,
+        customerId: `cust-${rnd.int(1, 400)}`,
+        severity: 'minor',
+      });
     }
   }
 }

@@ -10,7 +10,11 @@ export interface LoadSummary {
 }
 
 /** Generates the demo history and sends it through the real ingest API, in batches, with progress. */
-export async function loadDemo(api: ApiClient, options: DemoOptions, batchSize = 5_000): Promise<LoadSummary> {
+export async function loadDemo(
+  api: ApiClient,
+  options: DemoOptions,
+  batchSize = 5_000,
+): Promise<LoadSummary> {
   const started = Date.now();
   const events = [...generateDemo(options)];
   const progress = new Progress('demo', events.length);
@@ -20,7 +24,9 @@ export async function loadDemo(api: ApiClient, options: DemoOptions, batchSize =
     const result = await api.ingest(events.slice(i, i + batchSize));
     if (result.status !== 202) {
       progress.stop();
-      throw new Error(`demo load refused (${result.status}): ${result.message ?? JSON.stringify(result.errors?.slice(0, 3))}`);
+      throw new Error(
+        `demo load refused (${result.status}): ${result.message ?? JSON.stringify(result.errors?.slice(0, 3))}`,
+      );
     }
     accepted += result.accepted ?? 0;
     duplicates += result.duplicates ?? 0;
