@@ -3,8 +3,7 @@
  * with XmR limits, all Nelson rules and capability, as on every update of a large organisation's
  * KPIs. Prints series/s, per-series latency percentiles and peak RSS; asserts nothing.
  */
-// The bench package does not list @shewhart/spc as a dependency; import its source directly.
-import { analyzeChart, createRng } from '../../spc/src/index.js';
+import { analyzeChart, createRng } from '@shewhart/spc';
 import { mib, PeakRss, percentile } from './stats.js';
 
 function option(args: string[], name: string, fallback: number): number {
