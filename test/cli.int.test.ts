@@ -65,7 +65,7 @@ describe('shewhart import', () => {
     expect(r.err).toMatch(/events\.ndjson:4: not valid JSON/);
     expect(r.out).toMatch(/4 records, 2 valid \(2 new, 0 duplicates\), 2 invalid/);
     expect(cfr().points).toEqual([
-      { periodStart: '2026-03-02', value: 50, numerator: 1, denominator: 2, n: 2 },
+      { periodStart: '2026-03-02', value: 50, numerator: 1, denominator: 2, n: 2, provisional: false },
     ]);
   });
 
@@ -87,7 +87,7 @@ describe('shewhart import', () => {
     expect(r.code, r.err).toBe(0);
     // d1 ok, d3 failed, j1 ok, j2 rolled back, c1 marked as change failure: 3 of 5.
     expect(cfr().points).toEqual([
-      { periodStart: '2026-03-02', value: 60, numerator: 3, denominator: 5, n: 5 },
+      { periodStart: '2026-03-02', value: 60, numerator: 3, denominator: 5, n: 5, provisional: false },
     ]);
   });
 

@@ -100,8 +100,8 @@ describe('KPIs on a hand-computed event set', () => {
       kpi: 'change_failure_rate',
       period: 'week',
       points: [
-        { periodStart: '2024-01-01', value: 80, numerator: 4, denominator: 5, n: 5 },
-        { periodStart: '2024-01-08', value: 0, numerator: 0, denominator: 1, n: 1 },
+        { periodStart: '2024-01-01', value: 80, numerator: 4, denominator: 5, n: 5, provisional: false },
+        { periodStart: '2024-01-08', value: 0, numerator: 0, denominator: 1, n: 1, provisional: false },
       ],
     });
     const month = await kpi('change_failure_rate', 'period=month');
@@ -114,15 +114,15 @@ describe('KPIs on a hand-computed event set', () => {
     // Week 1: d1, d3, d4 succeeded (d7 was rolled back) → 3/7; six production deployments in all.
     const { body } = await kpi('deployment_frequency', 'period=week&team=alpha');
     expect(body.points).toEqual([
-      { periodStart: '2024-01-01', value: 3 / 7, numerator: 3, denominator: 7, n: 6 },
+      { periodStart: '2024-01-01', value: 3 / 7, numerator: 3, denominator: 7, n: 6, provisional: false },
     ]);
     const month = await kpi('deployment_frequency', 'period=month');
     expect(month.body.points).toEqual([
-      { periodStart: '2024-01-01', value: 4 / 31, numerator: 4, denominator: 31, n: 7 },
+      { periodStart: '2024-01-01', value: 4 / 31, numerator: 4, denominator: 31, n: 7, provisional: false },
     ]);
     const day = await kpi('deployment_frequency', 'period=day&from=2024-01-02&to=2024-01-02');
     expect(day.body.points).toEqual([
-      { periodStart: '2024-01-02', value: 1, numerator: 1, denominator: 1, n: 1 },
+      { periodStart: '2024-01-02', value: 1, numerator: 1, denominator: 1, n: 1, provisional: false },
     ]);
   });
 
@@ -131,8 +131,8 @@ describe('KPIs on a hand-computed event set', () => {
     // c6 only in rolled-back d7. Week 1 median of [6, 12, 24, 24] = 18. Week 2: c7 24 h.
     const { body } = await kpi('lead_time_for_changes', 'period=week');
     expect(body.points).toEqual([
-      { periodStart: '2024-01-01', value: 18, numerator: null, denominator: null, n: 4 },
-      { periodStart: '2024-01-08', value: 24, numerator: null, denominator: null, n: 1 },
+      { periodStart: '2024-01-01', value: 18, numerator: null, denominator: null, n: 4, provisional: false },
+      { periodStart: '2024-01-08', value: 24, numerator: null, denominator: null, n: 1, provisional: false },
     ]);
   });
 
@@ -140,25 +140,25 @@ describe('KPIs on a hand-computed event set', () => {
     // Week 1: i1 3 h. Week 2: i2 4 h (opened in week 1, resolved in week 2) and i3 10 h → 7. i4 is open.
     const { body } = await kpi('time_to_restore', 'period=week');
     expect(body.points).toEqual([
-      { periodStart: '2024-01-01', value: 3, numerator: null, denominator: null, n: 1 },
-      { periodStart: '2024-01-08', value: 7, numerator: null, denominator: null, n: 2 },
+      { periodStart: '2024-01-01', value: 3, numerator: null, denominator: null, n: 1, provisional: false },
+      { periodStart: '2024-01-08', value: 7, numerator: null, denominator: null, n: 2, provisional: false },
     ]);
   });
 
   it('defect_arrivals: valid defects only, by scope', async () => {
     // f2 is a duplicate (invalid); f3 was not_a_defect but reopened after, so valid again.
     expect((await kpi('defect_arrivals', 'period=week')).body.points).toEqual([
-      { periodStart: '2024-01-01', value: 3, numerator: 3, denominator: null, n: 3 },
-      { periodStart: '2024-01-08', value: 2, numerator: 2, denominator: null, n: 2 },
+      { periodStart: '2024-01-01', value: 3, numerator: 3, denominator: null, n: 3, provisional: false },
+      { periodStart: '2024-01-08', value: 2, numerator: 2, denominator: null, n: 2, provisional: false },
     ]);
     expect((await kpi('defect_arrivals', 'period=week&team=alpha&project=p1')).body.points).toEqual([
-      { periodStart: '2024-01-08', value: 1, numerator: 1, denominator: null, n: 1 },
+      { periodStart: '2024-01-08', value: 1, numerator: 1, denominator: null, n: 1, provisional: false },
     ]);
     expect((await kpi('defect_arrivals', 'period=week&team=beta')).body.points).toEqual([
-      { periodStart: '2024-01-08', value: 1, numerator: 1, denominator: null, n: 1 },
+      { periodStart: '2024-01-08', value: 1, numerator: 1, denominator: null, n: 1, provisional: false },
     ]);
     expect((await kpi('defect_arrivals', 'period=week&from=2024-01-02')).body.points).toEqual([
-      { periodStart: '2024-01-08', value: 2, numerator: 2, denominator: null, n: 2 },
+      { periodStart: '2024-01-08', value: 2, numerator: 2, denominator: null, n: 2, provisional: false },
     ]);
   });
 
@@ -170,7 +170,7 @@ describe('KPIs on a hand-computed event set', () => {
     );
     expect((await rt.post(late)).status).toBe(202);
     expect((await kpi('defect_arrivals', 'period=week&to=2024-01-07')).body.points).toEqual([
-      { periodStart: '2024-01-01', value: 2, numerator: 2, denominator: null, n: 2 },
+      { periodStart: '2024-01-01', value: 2, numerator: 2, denominator: null, n: 2, provisional: false },
     ]);
   });
 

@@ -23,8 +23,24 @@ export interface KpiDefinition {
   chart: ChartKind;
   /** domain.md section of the formula, and the version of our implementation of it (provenance). */
   formula: { ref: string; version: number; text: string };
-  aggregation: 'ratio' | 'median' | 'count' | 'rate';
+  aggregation: 'ratio' | 'median' | 'mean' | 'count' | 'rate' | 'level';
+  /**
+   * A second series selector beside the scope, e.g. `unit` for defect_density (never mix size units in
+   * one chart) or `phase` for phase_containment. The SQL reads it as the bound `{dim:String}`.
+   */
+  dimension?: KpiDimension;
+  /**
+   * SQL returning `period_start, numerator, denominator, n, value, provisional` per period for the bound
+   * parameters `{team}`, `{project}` (Nullable(String)), `{now}` (DateTime64(3, 'UTC')) and `{dim}`.
+   */
   sql(grain: Grain): string;
+}
+
+export interface KpiDimension {
+  name: string;
+  description: string;
+  values: readonly string[];
+  default: string;
 }
 
 const define = (d: KpiDefinition) => d;
@@ -116,5 +132,6 @@ export function describeKpi(k: KpiDefinition) {
     chart: k.chart,
     aggregation: k.aggregation,
     formula: k.formula,
+    ...(k.dimension ? { dimension: k.dimension } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
-import { findKpi } from './catalogue.js';
+import { findKpi, type KpiDefinition } from './catalogue.js';
 import { GRAINS, type Grain, PERIOD_BOUNDS } from './sql/common.js';
 
 export interface KpiPoint {
@@ -9,6 +9,8 @@ export interface KpiPoint {
   numerator: number | null;
   denominator: number | null;
   n: number;
+  /** True while the value can still change by definition (e.g. a release younger than its 90-day window). */
+  provisional: boolean;
 }
 
 export interface KpiSeries {
@@ -25,9 +27,7 @@ const bound = z
       DATE_ONLY.test(s)
         ? !Number.isNaN(Date.parse(`${s}T00:00:00Z`))
         : z.iso.datetime({ offset: true }).safeParse(s).success,
-    {
-      message: 'must be YYYY-MM-DD or an RFC 3339 timestamp with offset',
-    },
+    { message: 'must be YYYY-MM-DD or an RFC 3339 timestamp with offset' },
   )
   .transform((s) => new Date(DATE_ONLY.test(s) ? `${s}T00:00:00Z` : s));
 
@@ -39,10 +39,17 @@ export const KpiQuery = z
     to: bound.optional(),
     team: z.string().min(1).max(128).optional(),
     project: z.string().min(1).max(128).optional(),
+    /** Evaluate as of this instant (provisional windows, "now"); default: the current time. */
+    asOf: bound.optional(),
   })
-  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be before from', path: ['to'] });
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be before from', path: ['to'] })
+  .refine((q) => !q.project || q.team, {
+    message: 'needs team (a project is scoped inside a team)',
+    path: ['project'],
+  });
 
 export type KpiQueryInput = z.input<typeof KpiQuery>;
+export type KpiQueryParams = z.output<typeof KpiQuery> & { dimension?: string };
 
 export class UnknownKpiError extends Error {
   override readonly name = 'UnknownKpiError';
@@ -55,39 +62,54 @@ export class InvalidKpiQueryError extends Error {
   }
 }
 
-export function parseKpiQuery(input: Record<string, unknown>): z.output<typeof KpiQuery> {
+/** Validates query parameters; a KPI with a dimension (e.g. `unit`) also takes that parameter. */
+export function parseKpiQuery(input: Record<string, unknown>, kpi?: KpiDefinition): KpiQueryParams {
   const parsed = KpiQuery.safeParse(input);
-  if (!parsed.success) {
-    throw new InvalidKpiQueryError(
-      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    );
+  const issues = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  let dimension: string | undefined;
+  if (kpi?.dimension) {
+    const d = kpi.dimension;
+    const raw = input[d.name];
+    dimension = raw === undefined || raw === '' ? d.default : String(raw);
+    if (!d.values.includes(dimension))
+      issues.push({ path: d.name, message: `must be one of: ${d.values.join(', ')}` });
   }
-  return parsed.data;
+  if (!parsed.success || issues.length > 0) throw new InvalidKpiQueryError(issues);
+  return { ...parsed.data, dimension };
 }
 
 const chTime = (d: Date | undefined) => (d ? d.toISOString().replace('T', ' ').replace('Z', '') : null);
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
+/** The bound parameters every KPI query receives. */
+export function kpiQueryParams(q: KpiQueryParams): Record<string, unknown> {
+  return {
+    team: q.team ?? null,
+    project: q.project ?? null,
+    from: chTime(q.from),
+    to: chTime(q.to),
+    now: chTime(q.asOf ?? new Date()),
+    dim: q.dimension ?? '',
+  };
+}
+
 /** Computes one KPI series. Only periods with data are listed, oldest first. */
 export async function queryKpi(
   client: ClickHouseClient,
   id: string,
-  input: KpiQueryInput,
+  input: KpiQueryInput | Record<string, unknown>,
 ): Promise<KpiSeries> {
   const kpi = findKpi(id);
   if (!kpi) throw new UnknownKpiError(`unknown KPI: ${id}`);
-  const q = parseKpiQuery(input as Record<string, unknown>);
+  const q = parseKpiQuery(input as Record<string, unknown>, kpi);
   const rs = await client.query({
-    query: `SELECT toString(period_start) AS period_start, numerator, denominator, n, value
+    query: `SELECT toString(period_start) AS period_start, numerator, denominator, n, value, provisional
             FROM (${kpi.sql(q.period)})
             WHERE ${PERIOD_BOUNDS}
             ORDER BY period_start`,
-    query_params: {
-      team: q.team ?? null,
-      project: q.project ?? null,
-      from: chTime(q.from),
-      to: chTime(q.to),
-    },
+    query_params: kpiQueryParams(q),
     format: 'JSONEachRow',
   });
   const rows = await rs.json<{
@@ -96,16 +118,23 @@ export async function queryKpi(
     denominator: unknown;
     n: unknown;
     value: unknown;
+    provisional: unknown;
   }>();
   return {
     kpi: kpi.id,
     period: q.period,
     points: rows.map((r) => ({
       periodStart: r.period_start,
-      value: num(r.value),
+      value: finite(num(r.value)),
       numerator: num(r.numerator),
       denominator: num(r.denominator),
       n: Number(r.n),
+      provisional: Number(r.provisional) === 1 || r.provisional === true,
     })),
   };
+}
+
+/** ClickHouse returns inf/nan for some float edge cases; the API speaks null for "not computable". */
+function finite(v: number | null): number | null {
+  return v === null || Number.isFinite(v) ? v : null;
 }

@@ -10,6 +10,9 @@ interface ShowFlags extends CommonFlags {
   team?: string;
   project?: string;
   format?: 'table' | 'json';
+  unit?: string;
+  phase?: string;
+  asOf?: string;
 }
 
 export function register(program: Command): void {
@@ -42,11 +45,20 @@ export function register(program: Command): void {
       .option('--to <date>', 'last period start to list (YYYY-MM-DD or RFC 3339)')
       .option('--team <team>', 'scope: one team')
       .option('--project <project>', 'scope: one project of the team')
+      .option('--unit <unit>', 'size unit, for KPIs with one series per unit (e.g. defect_density)')
+      .option('--phase <phase>', 'introduced phase, for phase_containment')
+      .option('--as-of <time>', 'evaluate as of this instant (provisional windows)')
       .option('--format <format>', 'table or json (json prints exactly the API document)', 'table'),
   ).action(async (id: string, flags: ShowFlags) => {
     if (!findKpi(id)) throw new Error(`unknown KPI "${id}"; run \`shewhart kpi list\` for the catalogue`);
-    const query = { period: flags.period, from: flags.from, to: flags.to, team: flags.team, project: flags.project };
-    parseKpiQuery(query); // fail fast with the same messages as the API
+    const query = {
+      period: flags.period,
+      from: flags.from,
+      to: flags.to,
+      team: flags.team,
+      project: flags.project,
+    };
+    parseKpiQuery(query, findKpi(id)); // fail fast with the same messages as the API
     const config = configFrom(flags);
     const api = runningApi(flags, config);
     let series: KpiSeries;
@@ -77,7 +89,7 @@ export function register(program: Command): void {
       table(
         ['period', 'value', 'numerator', 'denominator', 'n'],
         series.points.map((p) => [
-          p.periodStart,
+          `${p.periodStart}${p.provisional ? ' *' : ''}`,
           formatNumber(p.value),
           formatNumber(p.numerator),
           formatNumber(p.denominator),
@@ -86,5 +98,10 @@ export function register(program: Command): void {
         [false, true, true, true, true],
       ),
     );
+    if (series.points.some((p) => p.provisional)) {
+      process.stdout.write(
+        '* provisional: the value can still change (its observation window is not complete)\n',
+      );
+    }
   });
 }

@@ -10,7 +10,8 @@ export function defectArrivals(grain: Grain): string {
       toFloat64(count()) AS numerator,
       CAST(NULL AS Nullable(Float64)) AS denominator,
       toUInt64(count()) AS n,
-      toFloat64(count()) AS value
+      toFloat64(count()) AS value,
+      0 AS provisional
     FROM defects
     WHERE has_report AND is_valid AND ${SCOPE_FILTER}
     GROUP BY period_start`;

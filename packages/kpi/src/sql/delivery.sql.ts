@@ -11,7 +11,8 @@ export function changeFailureRate(grain: Grain): string {
         AND (status IN ('failed', 'rolled_back') OR change_failure OR deployment_id IN (SELECT deployment_id FROM caused)))) AS numerator,
       toFloat64(countIf(status != 'cancelled')) AS denominator,
       toUInt64(denominator) AS n,
-      if(denominator = 0, NULL, numerator / denominator * 100) AS value
+      if(denominator = 0, NULL, numerator / denominator * 100) AS value,
+      0 AS provisional
     FROM deployments
     WHERE environment = 'production' AND ${SCOPE_FILTER}
     GROUP BY period_start`;
@@ -26,7 +27,8 @@ export function deploymentFrequency(grain: Grain): string {
       toFloat64(countIf(status = 'success')) AS numerator,
       toFloat64(any(${periodDays(grain, 'period_start')})) AS denominator,
       toUInt64(count()) AS n,
-      if(denominator = 0, NULL, numerator / denominator) AS value
+      if(denominator = 0, NULL, numerator / denominator) AS value,
+      0 AS provisional
     FROM deployments
     WHERE environment = 'production' AND ${SCOPE_FILTER}
     GROUP BY period_start`;
@@ -56,7 +58,8 @@ export function leadTimeForChanges(grain: Grain): string {
       CAST(NULL AS Nullable(Float64)) AS numerator,
       CAST(NULL AS Nullable(Float64)) AS denominator,
       toUInt64(countIf(lead_h > 0)) AS n,
-      if(n = 0, NULL, quantileExactInclusiveIf(0.5)(lead_h, lead_h > 0)) AS value
+      if(n = 0, NULL, quantileExactInclusiveIf(0.5)(lead_h, lead_h > 0)) AS value,
+      0 AS provisional
     FROM (SELECT *, ${hoursBetween('committed_at', 'first_deployed_at')} AS lead_h FROM changes WHERE committed_at IS NOT NULL)
     WHERE ${SCOPE_FILTER}
     GROUP BY period_start`;
@@ -71,7 +74,8 @@ export function timeToRestore(grain: Grain): string {
       CAST(NULL AS Nullable(Float64)) AS numerator,
       CAST(NULL AS Nullable(Float64)) AS denominator,
       toUInt64(count()) AS n,
-      quantileExactInclusive(0.5)(${hoursBetween('opened_at', 'resolved_at')}) AS value
+      quantileExactInclusive(0.5)(${hoursBetween('opened_at', 'resolved_at')}) AS value,
+      0 AS provisional
     FROM incidents
     WHERE has_opened AND has_resolved AND resolved_at >= opened_at AND ${SCOPE_FILTER}
     GROUP BY period_start`;
