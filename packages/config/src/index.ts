@@ -30,6 +30,18 @@ export const EnvSchema = z.object({
   KAFKA_CLIENT_ID: z.string().default('shewhart'),
   KAFKA_PARTITIONS: intFrom(6),
   KAFKA_GROUP_ID: z.string().default('shewhart-workers'),
+  // Scaled deployment (services/collector, services/worker; see docs/scaled.md).
+  /** Prepended to every topic name: several environments (or test runs) can share one cluster. */
+  SHEWHART_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'may hold only letters, digits, . _ -')
+    .default(''),
+  KAFKA_PUBLISH_TIMEOUT_MS: intFrom(5_000),
+  KAFKA_SESSION_TIMEOUT_MS: intFrom(30_000, 6_000),
+  KAFKA_MAX_BATCH_SIZE: intFrom(5_000),
+  SHEWHART_WORKER_PORT: intFrom(8081, 0),
+  SHEWHART_DLQ_ATTEMPTS: intFrom(3),
+  SHEWHART_SHUTDOWN_TIMEOUT_MS: intFrom(30_000),
 });
 
 export type Env = z.output<typeof EnvSchema>;
@@ -50,7 +62,19 @@ export interface AppConfig {
   ingestTokens: string[];
   logLevel: Env['LOG_LEVEL'];
   writer: { flushRows: number; flushMs: number };
-  kafka?: { brokers: string[]; clientId: string; partitions: number; groupId: string };
+  kafka?: {
+    brokers: string[];
+    clientId: string;
+    partitions: number;
+    groupId: string;
+    topicPrefix: string;
+    publishTimeoutMs: number;
+    sessionTimeoutMs: number;
+    maxBatchSize: number;
+  };
+  /** The scaled worker: its health/metrics port and the store attempts before a message is dead-lettered. */
+  worker: { port: number; deadLetterAttempts: number };
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -87,8 +111,14 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
           clientId: e.KAFKA_CLIENT_ID,
           partitions: e.KAFKA_PARTITIONS,
           groupId: e.KAFKA_GROUP_ID,
+          topicPrefix: e.SHEWHART_TOPIC_PREFIX,
+          publishTimeoutMs: e.KAFKA_PUBLISH_TIMEOUT_MS,
+          sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
+          maxBatchSize: e.KAFKA_MAX_BATCH_SIZE,
         }
       : undefined,
+    worker: { port: e.SHEWHART_WORKER_PORT, deadLetterAttempts: e.SHEWHART_DLQ_ATTEMPTS },
+    shutdownTimeoutMs: e.SHEWHART_SHUTDOWN_TIMEOUT_MS,
   };
 }
 

@@ -1,0 +1,109 @@
+import { BusUnavailableError, KafkaBus, topicCatalogue } from '@shewhart/bus';
+import { type AppConfig, ConfigError } from '@shewhart/config';
+import { openWarehouse, type Warehouse } from '@shewhart/warehouse';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { buildCollectorApp } from './app.js';
+import { prefixedBus } from './prefixed.bus.js';
+
+export interface ScaledCollector {
+  url: string;
+  isReady(): boolean;
+  /** Ordered shutdown under a deadline: not ready → stop accepting (drain requests) → close clients. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * The collector of the scaled deployment: `POST /v1/events` publishes to Kafka and answers 202 once the
+ * broker acknowledged (acks=all); an unreachable broker gives 503 with Retry-After within
+ * `KAFKA_PUBLISH_TIMEOUT_MS`. The query API is served when `CLICKHOUSE_URL` names a server (the embedded
+ * engine belongs to the worker's process and is never opened here).
+ */
+export async function startScaledCollector(options: {
+  config: AppConfig;
+  logger: Logger;
+  signal?: AbortSignal;
+}): Promise<ScaledCollector> {
+  const { config, logger } = options;
+  const kafka = config.kafka;
+  if (!kafka) throw new ConfigError('KAFKA_BROKERS is required by the scaled collector');
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const kafkaBus = new KafkaBus({
+    brokers: kafka.brokers,
+    clientId: kafka.clientId,
+    publishTimeoutMs: kafka.publishTimeoutMs,
+    retryAfterSeconds: Math.max(1, Math.ceil(kafka.publishTimeoutMs / 1000)),
+    logger: logger.child({ component: 'kafka' }),
+  });
+  const bus = prefixedBus(kafkaBus, kafka.topicPrefix);
+  let warehouse: Warehouse | undefined;
+  try {
+    if (config.storage.url) warehouse = await openWarehouse(config.storage);
+    let ready = false;
+    const app = buildCollectorApp({
+      bus,
+      logger,
+      registry,
+      tokens: config.ingestTokens,
+      maxBodyBytes: config.http.maxBodyBytes,
+      isReady: () => ready,
+      ...(warehouse ? { warehouse: warehouse.client } : {}),
+    });
+    // Listening before the broker answers: /healthz works and /readyz says 503 while we connect.
+    const url = await app.listen({ host: config.http.host, port: config.http.port });
+    try {
+      await ensureTopicsUntilAvailable(bus, kafka.partitions, logger, options.signal);
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
+    ready = true;
+
+    const opened = warehouse;
+    let closing: Promise<void> | undefined;
+    const shutdown = () => {
+      closing ??= (async () => {
+        const deadline = setTimeout(() => {
+          logger.error('shutdown deadline exceeded; exiting');
+          process.exit(1);
+        }, config.shutdownTimeoutMs);
+        deadline.unref();
+        ready = false;
+        // Waits for the requests in flight; each ends with its broker acknowledgement or a 503.
+        await app.close();
+        await bus.close();
+        await opened?.close();
+        clearTimeout(deadline);
+      })();
+      return closing;
+    };
+    logger.info({ url, brokers: kafka.brokers, queryApi: opened !== undefined }, 'collector started');
+    return { url, isReady: () => ready, shutdown };
+  } catch (error) {
+    await bus.close().catch(() => undefined);
+    await warehouse?.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The collector may start before the broker: retry with capped backoff until `signal` aborts. */
+async function ensureTopicsUntilAvailable(
+  bus: ReturnType<typeof prefixedBus>,
+  partitions: number,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await bus.ensureTopics(topicCatalogue(partitions));
+      return;
+    } catch (error) {
+      if (!(error instanceof BusUnavailableError) || signal?.aborted) throw error;
+      const delay = Math.min(5_000, 250 * 2 ** attempt);
+      logger.warn({ err: error.message, retryInMs: delay }, 'Kafka unavailable, retrying');
+      await new Promise((r) => setTimeout(r, delay));
+      if (signal?.aborted) throw error;
+    }
+  }
+}

@@ -1,0 +1,193 @@
+import {
+  type BatchHandler,
+  BusUnavailableError,
+  KafkaBus,
+  type Subscription,
+  TOPICS,
+  topicCatalogue,
+} from '@shewhart/bus';
+import { type AppConfig, ConfigError } from '@shewhart/config';
+import { EventStore, migrate, openWarehouse, type Warehouse } from '@shewhart/warehouse';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { registerConsumerLag } from './consumer-lag.js';
+import { lockDataDir } from './data-dir.lock.js';
+import { deadLetterPublisher } from './dead-letter.js';
+import { createEventsHandler } from './events.consumer.js';
+import { startHealthServer } from './health.server.js';
+import { workerMetrics } from './metrics.js';
+
+export interface WorkerRuntime {
+  /** Base URL of /healthz, /readyz and /metrics. */
+  url: string;
+  isReady(): boolean;
+  /** Ordered shutdown under a deadline: not ready → stop the consumer → flush → close clients. */
+  shutdown(): Promise<void>;
+}
+
+/** Topic names of the scaled deployment: the catalogue's, behind the configured prefix. */
+export function scaledTopics(prefix: string, partitions: number) {
+  return {
+    events: `${prefix}${TOPICS.events}`,
+    deadLetters: `${prefix}${TOPICS.deadLetters}`,
+    catalogue: topicCatalogue(partitions).map((t) => ({ ...t, name: `${prefix}${t.name}` })),
+  };
+}
+
+/**
+ * The scaled worker: one member of the consumer group on the events topic, storing into ClickHouse
+ * (`CLICKHOUSE_URL`) or the embedded engine under `SHEWHART_DATA_DIR` (one worker per directory).
+ * `signal` aborts a start-up that is still waiting for the broker.
+ */
+export async function startWorker(options: {
+  config: AppConfig;
+  logger: Logger;
+  signal?: AbortSignal;
+}): Promise<WorkerRuntime> {
+  const { config, logger } = options;
+  const kafka = config.kafka;
+  if (!kafka) throw new ConfigError('KAFKA_BROKERS is required by the worker (host:port[,host:port])');
+  const topics = scaledTopics(kafka.topicPrefix, kafka.partitions);
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics = workerMetrics(registry);
+  let ready = () => false;
+  const health = await startHealthServer({
+    host: config.http.host,
+    port: config.worker.port,
+    registry,
+    isReady: () => ready(),
+  });
+
+  const unlock = config.storage.url ? () => {} : lockDataDir(config.storage.dataDir);
+  let warehouse: Warehouse | undefined;
+  let bus: KafkaBus | undefined;
+  try {
+    warehouse = await openWarehouse(config.storage);
+    const report = await migrate(warehouse.client);
+    if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
+
+    const store = new EventStore(warehouse.client, {
+      flushRows: config.writer.flushRows,
+      // The adapter hands this process one batch at a time and the handler waits for its flush: no
+      // other writer can join a flush, so waiting for one only adds latency.
+      flushMs: 1,
+      logger,
+      onFlush: (f) => {
+        metrics.flushSeconds.observe(f.ms / 1000);
+        metrics.flushRows.observe(f.rows);
+      },
+    });
+    const busLog = logger.child({ component: 'kafka' });
+    const openedBus = new KafkaBus({
+      brokers: kafka.brokers,
+      clientId: kafka.clientId,
+      publishTimeoutMs: kafka.publishTimeoutMs,
+      sessionTimeoutMs: kafka.sessionTimeoutMs,
+      heartbeatIntervalMs: Math.min(3_000, Math.floor(kafka.sessionTimeoutMs / 3)),
+      maxBatchSize: kafka.maxBatchSize,
+      logger: busLog,
+    });
+    bus = openedBus;
+    const handler = createEventsHandler({
+      store,
+      deadLetter: deadLetterPublisher(openedBus, topics.deadLetters, logger),
+      deadLetterAttempts: config.worker.deadLetterAttempts,
+      onOutcome: (o) => {
+        metrics.outcomes.inc({ outcome: 'stored' }, o.stored);
+        metrics.outcomes.inc({ outcome: 'duplicate' }, o.duplicates);
+        metrics.outcomes.inc({ outcome: 'rejected' }, o.rejected);
+      },
+    });
+    const instrumented: BatchHandler = async (batch, context) => {
+      metrics.batchSize.observe(batch.messages.length);
+      try {
+        return await handler(batch, context);
+      } catch (error) {
+        // Nothing of the batch is acknowledged; the adapter redelivers it after backoff.
+        metrics.outcomes.inc({ outcome: 'retried' }, batch.messages.length);
+        throw error;
+      }
+    };
+
+    await untilBrokerAvailable(() => openedBus.ensureTopics(topics.catalogue), logger, options.signal);
+    const subscription: Subscription = await untilBrokerAvailable(
+      () =>
+        openedBus.subscribe({
+          topic: topics.events,
+          groupId: kafka.groupId,
+          maxBatchSize: kafka.maxBatchSize,
+          handler: instrumented,
+        }),
+      logger,
+      options.signal,
+    );
+    const lag = registerConsumerLag(registry, {
+      brokers: kafka.brokers,
+      clientId: kafka.clientId,
+      groupId: kafka.groupId,
+      topic: topics.events,
+      log: busLog,
+    });
+
+    let draining = false;
+    ready = () => !draining && subscription.isReady();
+    const opened = warehouse;
+    let closing: Promise<void> | undefined;
+    const shutdown = () => {
+      closing ??= (async () => {
+        const deadline = setTimeout(() => {
+          logger.error('shutdown deadline exceeded; exiting (uncommitted messages are redelivered)');
+          process.exit(1);
+        }, config.shutdownTimeoutMs);
+        deadline.unref();
+        draining = true;
+        // The batch in flight finishes (stored, committed) before the consumer leaves its group; the
+        // writer is flushed only then, and the clients closed last.
+        await subscription.stop();
+        await store.close();
+        await openedBus.close();
+        await lag.close();
+        await opened.close();
+        unlock();
+        await health.close();
+        clearTimeout(deadline);
+      })();
+      return closing;
+    };
+    logger.info(
+      { url: health.url, topic: topics.events, groupId: kafka.groupId, storage: opened.kind },
+      'worker started',
+    );
+    return { url: health.url, isReady: () => ready(), shutdown };
+  } catch (error) {
+    await bus?.close().catch(() => undefined);
+    await warehouse?.close().catch(() => undefined);
+    unlock();
+    await health.close();
+    throw error;
+  }
+}
+
+/**
+ * Retries an operation while the broker is unavailable (a worker may start before the broker), with
+ * capped backoff; gives up only when `signal` aborts. Other errors (a bad topic config) fail at once.
+ */
+export async function untilBrokerAvailable<T>(
+  operation: () => Promise<T>,
+  logger: Pick<Logger, 'warn'>,
+  signal?: AbortSignal,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!(error instanceof BusUnavailableError) || signal?.aborted) throw error;
+      const delay = Math.min(5_000, 250 * 2 ** attempt);
+      logger.warn({ err: error.message, retryInMs: delay }, 'Kafka unavailable, retrying');
+      await new Promise((r) => setTimeout(r, delay));
+      if (signal?.aborted) throw error;
+    }
+  }
+}
