@@ -17,7 +17,10 @@ export async function startTestRuntime(env: Record<string, string> = {}): Promis
 > {
   const dataDir = mkdtempSync(join(tmpdir(), 'shewhart-test-'));
   const config = loadConfig({ SHEWHART_DATA_DIR: dataDir, PORT: '0', SHEWHART_FLUSH_MS: '10', ...env });
-  const runtime = await startEmbedded({ config, logger: createLogger('silent', { pretty: false }) });
+  const runtime = await startEmbedded({
+    config,
+    logger: createLogger(process.env.SHEWHART_TEST_LOG_LEVEL ?? 'silent', { pretty: false }),
+  });
   const post = (body: unknown, init: RequestInit = {}) =>
     fetch(`${runtime.url}/v1/events`, {
       method: 'POST',

@@ -37,7 +37,9 @@ export class ApiClient {
   }
 
   async get<T>(path: string, query: Record<string, string | undefined> = {}): Promise<T> {
-    const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
+    const params = new URLSearchParams(
+      Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined),
+    );
     const qs = params.size > 0 ? `?${params}` : '';
     const res = await fetch(`${this.baseUrl}${path}${qs}`, { headers: this.#headers() });
     const json = (await res.json().catch(() => ({}))) as T & { message?: string };

@@ -12,6 +12,7 @@ export interface CommonFlags {
   url?: string;
   token?: string;
   logLevel?: string;
+  config?: string;
 }
 
 export function addCommonFlags(cmd: Command): Command {
@@ -19,13 +20,15 @@ export function addCommonFlags(cmd: Command): Command {
     .option('--data <dir>', 'data directory of the embedded engine (env SHEWHART_DATA_DIR)', undefined)
     .option('--url <url>', 'talk to a running Shewhart server instead (discovered automatically for --data)')
     .option('--token <token>', 'bearer token for --url (env SHEWHART_TOKEN)')
-    .option('--log-level <level>', 'log level (env LOG_LEVEL)', undefined);
+    .option('--log-level <level>', 'log level (env LOG_LEVEL)', undefined)
+    .option('--config <file>', 'objectives file, YAML (env SHEWHART_CONFIG)');
 }
 
 export function configFrom(flags: CommonFlags, extra: Record<string, string | undefined> = {}): AppConfig {
   return loadConfig(process.env, {
     ...(flags.data ? { SHEWHART_DATA_DIR: flags.data } : {}),
     ...(flags.logLevel ? { LOG_LEVEL: flags.logLevel as AppConfig['logLevel'] } : {}),
+    ...(flags.config ? { SHEWHART_CONFIG: flags.config } : {}),
     ...(extra as object),
   });
 }

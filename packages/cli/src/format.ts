@@ -23,6 +23,8 @@ export function sparkline(values: (number | null)[]): string {
   const lo = Math.min(...nums);
   const hi = Math.max(...nums);
   return values
-    .map((v) => (v === null ? ' ' : BARS[hi === lo ? 3 : Math.round(((v - lo) / (hi - lo)) * (BARS.length - 1))]))
+    .map((v) =>
+      v === null ? ' ' : BARS[hi === lo ? 3 : Math.round(((v - lo) / (hi - lo)) * (BARS.length - 1))],
+    )
     .join('');
 }

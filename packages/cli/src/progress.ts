@@ -36,7 +36,9 @@ export class Progress {
     const decile = this.#total > 0 ? Math.floor((done / this.#total) * 10) : 10;
     if (decile > this.#lastDecile) {
       this.#lastDecile = decile;
-      process.stderr.write(`${this.#label}: ${Math.min(100, decile * 10)}% (${done}/${this.#total}, ${rate}/s)\n`);
+      process.stderr.write(
+        `${this.#label}: ${Math.min(100, decile * 10)}% (${done}/${this.#total}, ${rate}/s)\n`,
+      );
     }
   }
 

@@ -20,6 +20,7 @@ export const EnvSchema = z.object({
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
     .default('shewhart'),
   SHEWHART_INGEST_TOKENS: optionalString,
+  SHEWHART_CONFIG: optionalString,
   SHEWHART_MAX_BODY_BYTES: intFrom(16 * 1024 * 1024),
   SHEWHART_HOST: z.string().default('127.0.0.1'),
   PORT: intFrom(8080, 0),
@@ -38,7 +39,8 @@ export const EnvSchema = z.object({
     .default(''),
   KAFKA_PUBLISH_TIMEOUT_MS: intFrom(5_000),
   KAFKA_SESSION_TIMEOUT_MS: intFrom(30_000, 6_000),
-  KAFKA_MAX_BATCH_SIZE: intFrom(5_000),
+  KAFKA_MAX_BATCH_SIZE: intFrom(10_000),
+  KAFKA_FETCH_MAX_BYTES_PER_PARTITION: intFrom(4 * 1024 * 1024),
   SHEWHART_WORKER_PORT: intFrom(8081, 0),
   SHEWHART_DLQ_ATTEMPTS: intFrom(3),
   SHEWHART_SHUTDOWN_TIMEOUT_MS: intFrom(30_000),
@@ -61,6 +63,8 @@ export interface AppConfig {
   /** Ingest tokens (secrets); empty → authentication is off (embedded default on 127.0.0.1). */
   ingestTokens: string[];
   logLevel: Env['LOG_LEVEL'];
+  /** The objectives file (YAML), if any. */
+  objectivesFile?: string;
   writer: { flushRows: number; flushMs: number };
   kafka?: {
     brokers: string[];
@@ -71,6 +75,7 @@ export interface AppConfig {
     publishTimeoutMs: number;
     sessionTimeoutMs: number;
     maxBatchSize: number;
+    fetchMaxBytesPerPartition: number;
   };
   /** The scaled worker: its health/metrics port and the store attempts before a message is dead-lettered. */
   worker: { port: number; deadLetterAttempts: number };
@@ -104,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
       .map((t) => t.trim())
       .filter((t) => t.length > 0),
     logLevel: e.LOG_LEVEL,
+    objectivesFile: e.SHEWHART_CONFIG,
     writer: { flushRows: e.SHEWHART_FLUSH_ROWS, flushMs: e.SHEWHART_FLUSH_MS },
     kafka: e.KAFKA_BROKERS
       ? {
@@ -115,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
           publishTimeoutMs: e.KAFKA_PUBLISH_TIMEOUT_MS,
           sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
           maxBatchSize: e.KAFKA_MAX_BATCH_SIZE,
+          fetchMaxBytesPerPartition: e.KAFKA_FETCH_MAX_BYTES_PER_PARTITION,
         }
       : undefined,
     worker: { port: e.SHEWHART_WORKER_PORT, deadLetterAttempts: e.SHEWHART_DLQ_ATTEMPTS },

@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { type Bus, BusUnavailableError, TOPICS } from '@shewhart/bus';
 import { validateBatch } from '@shewhart/events';
+import type { ObjectiveService } from '@shewhart/objectives';
 import { StorageUnavailableError } from '@shewhart/warehouse';
 import Fastify, {
   type FastifyBaseLogger,
@@ -10,6 +11,7 @@ import Fastify, {
 } from 'fastify';
 import type { Registry } from 'prom-client';
 import { TokenSet } from './auth.js';
+import { objectiveLookup, registerBaselineRoutes } from './baseline.routes.js';
 import { type ParsedBody, parseJsonBody, parseNdjsonBody } from './body.js';
 import { registerKpiRoutes } from './kpi.routes.js';
 import { collectorMetrics } from './metrics.js';
@@ -26,6 +28,8 @@ export interface CollectorAppOptions {
   isReady: () => boolean;
   /** When given, the query API (`/v1/kpis`) is served from this warehouse. */
   warehouse?: ClickHouseClient;
+  /** The quality objectives, when an objectives file is configured. */
+  objectives?: ObjectiveService;
 }
 
 /**
@@ -133,7 +137,10 @@ export function buildCollectorApp(options: CollectorAppOptions): FastifyInstance
     }
   });
 
-  if (options.warehouse) registerKpiRoutes(app, options.warehouse);
+  if (options.warehouse) {
+    registerKpiRoutes(app, options.warehouse, options.objectives);
+    registerBaselineRoutes(app, options.warehouse, objectiveLookup(options.objectives));
+  }
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) =>

@@ -4,7 +4,7 @@ import { openWarehouse, type Warehouse } from '@shewhart/warehouse';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildCollectorApp } from './app.js';
-import { prefixedBus } from './prefixed.bus.js';
+import { chunkedBus, prefixedBus } from './scaled.bus.js';
 
 export interface ScaledCollector {
   url: string;
@@ -36,7 +36,7 @@ export async function startScaledCollector(options: {
     retryAfterSeconds: Math.max(1, Math.ceil(kafka.publishTimeoutMs / 1000)),
     logger: logger.child({ component: 'kafka' }),
   });
-  const bus = prefixedBus(kafkaBus, kafka.topicPrefix);
+  const bus = chunkedBus(prefixedBus(kafkaBus, kafka.topicPrefix));
   let warehouse: Warehouse | undefined;
   try {
     if (config.storage.url) warehouse = await openWarehouse(config.storage);

@@ -23,7 +23,11 @@ export function register(program: Command): void {
     const config = configFrom(flags);
     const endpoint = await ingestEndpoint(flags, config, cliLogger(config));
     try {
-      await loadDemo(endpoint.api, { weeks: Number(flags.weeks), teams: Number(flags.teams), seed: Number(flags.seed) });
+      await loadDemo(endpoint.api, {
+        weeks: Number(flags.weeks),
+        teams: Number(flags.teams),
+        seed: Number(flags.seed),
+      });
       process.stdout.write(`demo data stored in ${endpoint.where}\n`);
     } finally {
       await endpoint.close();

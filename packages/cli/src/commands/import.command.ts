@@ -31,18 +31,23 @@ export function register(program: Command): void {
       ),
   ).action(async (files: string[], flags: ImportFlags) => {
     const batchSize = Number(flags.batchSize);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error('--batch-size must be a positive integer');
-    if (flags.strict && files.includes('-')) throw new Error('--strict needs files (stdin cannot be read twice)');
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new Error('--batch-size must be a positive integer');
+    if (flags.strict && files.includes('-'))
+      throw new Error('--strict needs files (stdin cannot be read twice)');
     const maxErrors = Number(flags.maxErrors);
     let printed = 0;
     const onProblem = (p: Problem) => {
       if (printed++ < maxErrors) process.stderr.write(`invalid ${p.where}: ${p.message}\n`);
     };
-    const sources = await Promise.all(files.map(async (f) => openSource(f, await detectFormat(f, flags.format))));
+    const sources = await Promise.all(
+      files.map(async (f) => openSource(f, await detectFormat(f, flags.format))),
+    );
 
     if (flags.strict) {
       let invalid = 0;
-      for (const source of sources) invalid += (await importSource(source, undefined, { batchSize, onProblem })).invalid;
+      for (const source of sources)
+        invalid += (await importSource(source, undefined, { batchSize, onProblem })).invalid;
       if (invalid > 0) {
         process.stderr.write(`--strict: ${invalid} invalid records; nothing was imported\n`);
         process.exitCode = 1;
@@ -54,7 +59,8 @@ export function register(program: Command): void {
     const endpoint = await ingestEndpoint(flags, config, cliLogger(config));
     const summaries: ImportSummary[] = [];
     try {
-      for (const source of sources) summaries.push(await importSource(source, endpoint.api, { batchSize, onProblem }));
+      for (const source of sources)
+        summaries.push(await importSource(source, endpoint.api, { batchSize, onProblem }));
     } finally {
       await endpoint.close();
     }
@@ -65,7 +71,8 @@ export function register(program: Command): void {
       );
     }
     const invalid = summaries.reduce((n, s) => n + s.invalid, 0);
-    if (printed > maxErrors) process.stderr.write(`(${printed - maxErrors} more invalid records not shown)\n`);
+    if (printed > maxErrors)
+      process.stderr.write(`(${printed - maxErrors} more invalid records not shown)\n`);
     process.stdout.write(`stored in ${endpoint.where}\n`);
     if (invalid > 0) process.exitCode = 2;
   });

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import { register as baseline } from './baseline.command.js';
 import { register as compare } from './compare.command.js';
 import { register as demo } from './demo.command.js';
 import { register as importCmd } from './import.command.js';
 import { register as kpi } from './kpi.command.js';
 import { register as migrate } from './migrate.command.js';
+import { register as objectives } from './objectives.command.js';
 import { register as spc } from './spc.command.js';
 import { register as start } from './start.command.js';
 
@@ -14,6 +16,8 @@ export function registerCommands(program: Command): void {
   importCmd(program);
   kpi(program);
   migrate(program);
+  objectives(program);
+  baseline(program);
   spc(program);
   compare(program);
 }

@@ -1,7 +1,10 @@
 import { describeKpi, findKpi, GRAINS, KPIS, type KpiSeries, parseKpiQuery, queryKpi } from '@shewhart/kpi';
+import { OBJECTIVE_ATTAINMENT } from '@shewhart/objectives';
 import type { Command } from 'commander';
 import { addCommonFlags, type CommonFlags, configFrom, openDirect, runningApi } from '../context.js';
 import { formatNumber, sparkline, table } from '../format.js';
+import { objectiveServiceFor } from '../objectives-config.js';
+import { registerChart } from './chart.command.js';
 
 interface ShowFlags extends CommonFlags {
   period: string;
@@ -23,7 +26,7 @@ export function register(program: Command): void {
     .description('list the KPI catalogue')
     .option('--format <format>', 'table or json', process.stdout.isTTY ? 'table' : 'table')
     .action((flags: { format: string }) => {
-      const list = KPIS.map(describeKpi);
+      const list = [...KPIS.map(describeKpi), OBJECTIVE_ATTAINMENT];
       if (flags.format === 'json') {
         process.stdout.write(`${JSON.stringify({ kpis: list }, null, 2)}\n`);
         return;
@@ -35,6 +38,8 @@ export function register(program: Command): void {
         ),
       );
     });
+
+  registerChart(kpi);
 
   addCommonFlags(
     kpi
@@ -50,7 +55,9 @@ export function register(program: Command): void {
       .option('--as-of <time>', 'evaluate as of this instant (provisional windows)')
       .option('--format <format>', 'table or json (json prints exactly the API document)', 'table'),
   ).action(async (id: string, flags: ShowFlags) => {
-    if (!findKpi(id)) throw new Error(`unknown KPI "${id}"; run \`shewhart kpi list\` for the catalogue`);
+    const derived = id === OBJECTIVE_ATTAINMENT.id;
+    if (!derived && !findKpi(id))
+      throw new Error(`unknown KPI "${id}"; run \`shewhart kpi list\` for the catalogue`);
     const query = {
       period: flags.period,
       from: flags.from,
@@ -58,7 +65,7 @@ export function register(program: Command): void {
       team: flags.team,
       project: flags.project,
     };
-    parseKpiQuery(query, findKpi(id)); // fail fast with the same messages as the API
+    const q = parseKpiQuery(query, findKpi(id)); // fail fast with the same messages as the API
     const config = configFrom(flags);
     const api = runningApi(flags, config);
     let series: KpiSeries;
@@ -66,7 +73,19 @@ export function register(program: Command): void {
     else {
       const warehouse = await openDirect(config);
       try {
-        series = await queryKpi(warehouse.client, id, query as Record<string, unknown>);
+        if (derived) {
+          const service = objectiveServiceFor(warehouse.client, config);
+          const iso = (d: Date | undefined) => d?.toISOString().slice(0, 10);
+          series = service
+            ? await service.attainment({
+                period: q.period,
+                team: q.team,
+                project: q.project,
+                from: iso(q.from),
+                to: iso(q.to),
+              })
+            : { kpi: id, period: q.period, points: [] };
+        } else series = await queryKpi(warehouse.client, id, query as Record<string, unknown>);
       } finally {
         await warehouse.close();
       }
@@ -75,7 +94,7 @@ export function register(program: Command): void {
       process.stdout.write(`${JSON.stringify(series, null, 2)}\n`);
       return;
     }
-    const def = findKpi(id);
+    const def = findKpi(id) ?? OBJECTIVE_ATTAINMENT;
     const scope = [flags.team ? `team ${flags.team}` : 'org', flags.project ? `project ${flags.project}` : '']
       .filter(Boolean)
       .join(', ');

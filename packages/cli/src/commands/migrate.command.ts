@@ -5,7 +5,9 @@ import { lockDataDir } from '../runtime/instance.js';
 
 export function register(program: Command): void {
   addCommonFlags(
-    program.command('migrate').description('apply the ClickHouse schema migrations to the configured warehouse'),
+    program
+      .command('migrate')
+      .description('apply the ClickHouse schema migrations to the configured warehouse'),
   ).action(async (flags: CommonFlags) => {
     const config = configFrom(flags);
     const api = runningApi(flags, config);
@@ -20,7 +22,9 @@ export function register(program: Command): void {
     const warehouse = await openWarehouse(config.storage);
     try {
       const report = await migrate(warehouse.client);
-      const where = config.storage.url ? `${config.storage.url} (database ${config.storage.database})` : warehouse.path;
+      const where = config.storage.url
+        ? `${config.storage.url} (database ${config.storage.database})`
+        : warehouse.path;
       for (const name of report.applied) process.stdout.write(`applied ${name}\n`);
       process.stdout.write(
         `${report.applied.length} applied, ${report.alreadyApplied} already applied, on ${where}\n`,

@@ -1,9 +1,9 @@
+import { createLogger } from '@shewhart/config';
 import type { Command } from 'commander';
-import { addCommonFlags, type CommonFlags, configFrom } from '../context.js';
 import { ApiClient } from '../api-client.js';
+import { addCommonFlags, type CommonFlags, configFrom } from '../context.js';
 import { loadDemo } from '../demo/load.js';
 import { startEmbedded } from '../runtime/embedded.runtime.js';
-import { createLogger } from '@shewhart/config';
 
 interface StartFlags extends CommonFlags {
   port?: string;

@@ -31,13 +31,23 @@ export async function importSource(
   const started = Date.now();
   const progress = new Progress(source.name, source.size ?? 0, 'bytes');
   let bytes = 0;
-  const summary: ImportSummary = { source: source.name, records: 0, valid: 0, invalid: 0, accepted: 0, duplicates: 0, seconds: 0 };
+  const summary: ImportSummary = {
+    source: source.name,
+    records: 0,
+    valid: 0,
+    invalid: 0,
+    accepted: 0,
+    duplicates: 0,
+    seconds: 0,
+  };
   let batch: unknown[] = [];
   const send = async () => {
     if (!api || batch.length === 0) return;
     const result = await api.ingest(batch);
     if (result.status !== 202) {
-      throw new Error(`the server refused a batch (${result.status}): ${result.message ?? describe(result.errors)}`);
+      throw new Error(
+        `the server refused a batch (${result.status}): ${result.message ?? describe(result.errors)}`,
+      );
     }
     summary.accepted += result.accepted ?? 0;
     summary.duplicates += result.duplicates ?? 0;
@@ -74,5 +84,7 @@ export async function importSource(
 }
 
 function describe(errors: EventError[] | undefined): string {
-  return (errors ?? []).map((e) => `${e.path.length > 0 ? e.path.join('.') : '(event)'}: ${e.message}`).join('; ');
+  return (errors ?? [])
+    .map((e) => `${e.path.length > 0 ? e.path.join('.') : '(event)'}: ${e.message}`)
+    .join('; ');
 }

@@ -45,7 +45,9 @@ async function firstChar(path: string): Promise<string | undefined> {
 
 function open(path: string, onBytes: (bytes: number) => void): Readable {
   const stream = path === '-' ? process.stdin : createReadStream(path);
-  stream.on('data', (chunk: Buffer | string) => onBytes(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length));
+  stream.on('data', (chunk: Buffer | string) =>
+    onBytes(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length),
+  );
   return stream;
 }
 
@@ -57,7 +59,11 @@ export function openSource(path: string, format: ImportFormat): ImportSource {
 }
 
 /** NDJSON: streamed line by line; blank lines are skipped; line numbers are 1-based. */
-async function* readNdjson(path: string, name: string, onBytes: (n: number) => void): AsyncIterable<ImportRecord> {
+async function* readNdjson(
+  path: string,
+  name: string,
+  onBytes: (n: number) => void,
+): AsyncIterable<ImportRecord> {
   const lines = createInterface({ input: open(path, onBytes), crlfDelay: Number.POSITIVE_INFINITY });
   let line = 0;
   for await (const text of lines) {
@@ -72,7 +78,11 @@ async function* readNdjson(path: string, name: string, onBytes: (n: number) => v
 }
 
 /** A JSON array of events, streamed element by element (a multi-GB array is never held in memory). */
-async function* readJsonArray(path: string, name: string, onBytes: (n: number) => void): AsyncIterable<ImportRecord> {
+async function* readJsonArray(
+  path: string,
+  name: string,
+  onBytes: (n: number) => void,
+): AsyncIterable<ImportRecord> {
   const pipeline = chain([open(path, onBytes), parser(), streamArray()]);
   try {
     for await (const item of pipeline as AsyncIterable<{ key: number; value: unknown }>) {
@@ -89,9 +99,18 @@ async function* readJsonArray(path: string, name: string, onBytes: (n: number) =
  * Cells of `data.*` columns are typed: `true`/`false` → boolean, `[...]`/`{...}` → JSON, numerals →
  * numbers, except for fields whose name ends in `Id` (identifiers stay strings).
  */
-async function* readCsv(path: string, name: string, onBytes: (n: number) => void): AsyncIterable<ImportRecord> {
-  const rows = open(path, onBytes).pipe(parseCsv({ columns: true, skip_empty_lines: true, trim: true, info: true }));
-  for await (const { record, info } of rows as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+async function* readCsv(
+  path: string,
+  name: string,
+  onBytes: (n: number) => void,
+): AsyncIterable<ImportRecord> {
+  const rows = open(path, onBytes).pipe(
+    parseCsv({ columns: true, skip_empty_lines: true, trim: true, info: true }),
+  );
+  for await (const { record, info } of rows as AsyncIterable<{
+    record: Record<string, string>;
+    info: { lines: number };
+  }>) {
     try {
       yield { where: `${name}:${info.lines}`, value: csvRecordToEvent(record) };
     } catch (error) {
@@ -119,7 +138,9 @@ export function csvRecordToEvent(record: Record<string, string>): Record<string,
       const field = path.at(-1) as string;
       target[field] = typeCell(field, cell, column);
     } else {
-      throw new Error(`unknown column "${column}" (expected ${[...ENVELOPE_COLUMNS].join(', ')} or data.<field>)`);
+      throw new Error(
+        `unknown column "${column}" (expected ${[...ENVELOPE_COLUMNS].join(', ')} or data.<field>)`,
+      );
     }
   }
   event.data = data;

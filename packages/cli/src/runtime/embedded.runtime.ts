@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { MemoryBus, TOPICS } from '@shewhart/bus';
 import { buildCollectorApp } from '@shewhart/collector';
 import type { AppConfig } from '@shewhart/config';
+import { loadObjectivesFile, ObjectiveService } from '@shewhart/objectives';
 import { EventStore, migrate, openWarehouse, type Warehouse } from '@shewhart/warehouse';
 import { createEventsHandler, workerMetrics } from '@shewhart/worker';
 import type { FastifyInstance } from 'fastify';
@@ -43,6 +44,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const metrics = workerMetrics(registry);
+    // Objectives are configuration: a broken file stops start-up with file, line and field.
+    const objectives = config.objectivesFile ? loadObjectivesFile(config.objectivesFile) : undefined;
     warehouse = await openWarehouse(config.storage);
     const report = await migrate(warehouse.client);
     if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
@@ -86,6 +89,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
       maxBodyBytes: config.http.maxBodyBytes,
       isReady: () => ready,
       warehouse: warehouse.client,
+      objectives: objectives ? new ObjectiveService(warehouse.client, objectives) : undefined,
     });
     const url = await app.listen({ host: config.http.host, port: config.http.port });
     if (options.advertise) writeServerRecord(dataDir, url);

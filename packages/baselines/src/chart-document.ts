@@ -1,0 +1,123 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { findKpi, type Grain, InvalidKpiQueryError, parseKpiQuery, UnknownKpiError } from '@shewhart/kpi';
+import type { CapabilityResult, RuleName, SpecLimits } from '@shewhart/spc';
+import { type RefreshOptions, refreshSeries } from './refresh.js';
+import type { SeriesKey } from './store.js';
+
+/** `GET /v1/kpis/:id/chart` — a KPI series on its control chart, with stages, limits and signals. */
+export interface ChartDocument {
+  kpi: string;
+  scope: { team: string | null; project: string | null };
+  period: Grain;
+  /** The SPC chart used, e.g. `p`, `u`, `c`, `xmr`, `xmr-ln` (limits computed on ln of the values). */
+  chart: string;
+  rules: RuleName[];
+  stages: {
+    from: string;
+    to: string | null;
+    center: number | null;
+    ucl: number | null;
+    lcl: number | null;
+    status: 'insufficient' | 'provisional' | 'firm';
+    baselineId: string | null;
+    /** Why a stage with points has no limits (e.g. no variation at all). */
+    note: string | null;
+    /** Signals of this stage's data against the previous stage's limits (evidence of the shift). */
+    evidence: {
+      againstStage: number;
+      signals: { periodStart: string; rules: RuleName[]; z: number; value: number }[];
+    } | null;
+  }[];
+  points: {
+    periodStart: string;
+    value: number;
+    ucl: number | null;
+    lcl: number | null;
+    center: number | null;
+    z: number | null;
+    rules: RuleName[];
+    stage: number;
+    /** Rules fired against the previous stage's limits (stage > 0). */
+    againstPrevious: RuleName[];
+    provisional: boolean;
+  }[];
+  /** Periods with a value that cannot be charted (null, empty denominator, ln of ≤ 0). */
+  skipped: string[];
+  capability: (CapabilityResult & { stage: number }) | null;
+  objective: unknown;
+}
+
+export interface ChartRequest {
+  period?: unknown;
+  from?: unknown;
+  to?: unknown;
+  team?: unknown;
+  project?: unknown;
+  asOf?: unknown;
+  [dimension: string]: unknown;
+}
+
+/**
+ * Refreshes the requested series (so the chart is current and its signals are stored) and returns the
+ * chart document; `from`/`to` only narrow the points shown — limits always come from the full history.
+ */
+export async function kpiChart(
+  client: ClickHouseClient,
+  kpiId: string,
+  request: ChartRequest,
+  extras: { spec?: SpecLimits; objective?: unknown; rules?: readonly string[] } = {},
+): Promise<ChartDocument> {
+  const kpi = findKpi(kpiId);
+  if (!kpi) throw new UnknownKpiError(`unknown KPI: ${kpiId}`);
+  const q = parseKpiQuery(request as Record<string, unknown>, kpi);
+  const key: SeriesKey = {
+    kpi: kpi.id,
+    team: q.team ?? '',
+    project: q.project ?? '',
+    dim: q.dimension ?? '',
+    grain: q.period,
+  };
+  const options: RefreshOptions = { spec: extras.spec, rules: extras.rules, asOf: q.asOf };
+  const refreshed = await refreshSeries(client, key, options);
+  const ev = refreshed.evaluation;
+  const inRange = (d: string) =>
+    (!q.from || Date.parse(`${d}T00:00:00Z`) >= q.from.getTime()) &&
+    (!q.to || Date.parse(`${d}T00:00:00Z`) <= q.to.getTime());
+  return {
+    kpi: kpi.id,
+    scope: { team: q.team ?? null, project: q.project ?? null },
+    period: q.period,
+    chart: ev.mapping.transform === 'ln' ? `${ev.mapping.chart}-ln` : ev.mapping.chart,
+    rules: ev.rules,
+    stages: ev.stages.map((s) => ({
+      from: s.from,
+      to: s.to,
+      center: s.center,
+      ucl: s.ucl,
+      lcl: s.lcl,
+      status: s.status,
+      baselineId: refreshed.baselineIds.get(s.from) ?? null,
+      note: s.note ?? null,
+      evidence: s.evidence ?? null,
+    })),
+    points: ev.points
+      .filter((p) => inRange(p.periodStart))
+      .map((p) => ({
+        periodStart: p.periodStart,
+        value: p.value,
+        ucl: p.ucl,
+        lcl: p.lcl,
+        center: p.center,
+        z: p.z,
+        rules: p.rules,
+        stage: p.stage,
+        againstPrevious: p.againstPrevious,
+        provisional: p.provisional,
+      })),
+    skipped: ev.skipped.filter(inRange),
+    capability: ev.capability,
+    objective: extras.objective ?? null,
+  };
+}
+
+export { InvalidKpiQueryError, UnknownKpiError };

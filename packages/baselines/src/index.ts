@@ -1,0 +1,7 @@
+export * from './chart-document.js';
+export * from './chart-svg.js';
+export * from './evaluate.js';
+export * from './periods.js';
+export * from './refresh.js';
+export * from './series-chart.js';
+export * from './store.js';

@@ -1,0 +1,220 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { findKpi, GRAINS, type Grain, type KpiDefinition, queryKpi } from '@shewhart/kpi';
+import { CONSTANTS_TABLE_ID, type SpecLimits } from '@shewhart/spc';
+import { type BaselineVersion, evaluateSeries, type SeriesEvaluation } from './evaluate.js';
+import {
+  baselineVersions,
+  decisions,
+  insertBaseline,
+  insertSignals,
+  processChangeStarts,
+  type SeriesKey,
+  type SignalRow,
+} from './store.js';
+
+export const DEFAULT_RULES = ['WE1', 'WE4'];
+
+export interface RefreshOptions {
+  rules?: readonly string[];
+  spec?: SpecLimits;
+  asOf?: Date;
+}
+
+export interface RefreshedSeries {
+  key: SeriesKey;
+  kpi: KpiDefinition;
+  evaluation: SeriesEvaluation;
+  /** The baseline version in force per stage (by stage start), after this refresh. */
+  baselineIds: Map<string, string>;
+  newVersions: number;
+  signals: number;
+}
+
+let chain: Promise<unknown> = Promise.resolve();
+
+/**
+ * Brings one series' baselines and signals up to date: provisional baselines are recomputed as points
+ * arrive and a new version is stored whenever they change; a firm baseline is frozen (Phase II) and is
+ * re-established only by a recorded decision. Signals are stored with the baseline they were raised
+ * against. Refreshes run one at a time in a process so version numbers never collide.
+ */
+export function refreshSeries(
+  client: ClickHouseClient,
+  key: SeriesKey,
+  options: RefreshOptions = {},
+): Promise<RefreshedSeries> {
+  const run = chain.then(() => refreshNow(client, key, options));
+  chain = run.catch(() => undefined);
+  return run;
+}
+
+async function refreshNow(
+  client: ClickHouseClient,
+  key: SeriesKey,
+  options: RefreshOptions,
+): Promise<RefreshedSeries> {
+  const kpi = findKpi(key.kpi);
+  if (!kpi) throw new Error(`unknown KPI: ${key.kpi}`);
+  const series = await queryKpi(client, key.kpi, {
+    period: key.grain,
+    ...(key.team ? { team: key.team } : {}),
+    ...(key.project ? { project: key.project } : {}),
+    ...(kpi.dimension && key.dim ? { [kpi.dimension.name]: key.dim } : {}),
+    ...(options.asOf ? { asOf: options.asOf.toISOString() } : {}),
+  });
+  const [changes, decided, versions] = await Promise.all([
+    processChangeStarts(client, key),
+    decisions(client, key),
+    baselineVersions(client, key),
+  ]);
+  const latest = new Map<string, BaselineVersion>();
+  for (const v of versions) latest.set(v.stageFrom, v); // oldest first: the last one wins
+  // A firm baseline stays frozen unless a decision taken after it re-establishes that stage.
+  const frozen = new Map<string, BaselineVersion>();
+  for (const [from, v] of latest) {
+    const redecided = decided.some((d) => d.effectiveFrom === from && d.decidedAt > v.createdAt);
+    if (v.status === 'firm' && !redecided) frozen.set(from, v);
+  }
+  const rules = options.rules ?? DEFAULT_RULES;
+  const evaluation = evaluateSeries({
+    kpi,
+    points: series.points,
+    stageStarts: [...changes, ...decided.map((d) => d.effectiveFrom)],
+    frozen,
+    rules,
+    spec: options.spec,
+  });
+
+  const baselineIds = new Map<string, string>();
+  let newVersions = 0;
+  for (const stage of evaluation.stages) {
+    if (stage.frozen) {
+      baselineIds.set(stage.from, stage.frozen.baselineId);
+      continue;
+    }
+    if (!stage.fit || stage.status === 'insufficient') continue;
+    const prev = latest.get(stage.from);
+    const fit = stage.fit;
+    const same =
+      prev !== undefined &&
+      prev.status === stage.status &&
+      prev.nPoints === fit.nPoints &&
+      prev.windowTo === fit.windowTo &&
+      Math.abs(prev.center - fit.center) <= 1e-12 * Math.max(1, Math.abs(fit.center)) &&
+      Math.abs(prev.sigma - fit.sigma) <= 1e-12 * Math.max(1, Math.abs(fit.sigma)) &&
+      !decided.some((d) => d.effectiveFrom === stage.from && d.decidedAt > prev.createdAt);
+    if (same) {
+      baselineIds.set(stage.from, prev.baselineId);
+      continue;
+    }
+    const decision = [...decided].reverse().find((d) => d.effectiveFrom === stage.from);
+    const id = await insertBaseline(client, key, {
+      stage: stage.stage,
+      stageFrom: stage.from,
+      version: (prev?.version ?? 0) + 1,
+      chart: evaluation.mapping.chart,
+      transform: evaluation.mapping.transform,
+      center: fit.center,
+      sigma: fit.sigma,
+      centerDisplay: stage.center,
+      uclDisplay: stage.ucl,
+      lclDisplay: stage.lcl,
+      status: stage.status,
+      nPoints: fit.nPoints,
+      windowFrom: fit.windowFrom,
+      windowTo: fit.windowTo,
+      excluded: fit.excluded,
+      ruleSet: [...evaluation.rules],
+      constantsVersion: CONSTANTS_TABLE_ID,
+      formulaRef: kpi.formula.ref,
+      formulaVersion: kpi.formula.version,
+      reason: decision
+        ? `decision ${decision.decisionId}: ${decision.reason}`
+        : prev
+          ? `${prev.status} baseline updated with new data`
+          : stage.stage === 0
+            ? 'initial baseline'
+            : 'new stage after a process change',
+    });
+    baselineIds.set(stage.from, id);
+    newVersions++;
+  }
+
+  const signals: SignalRow[] = [];
+  for (const p of evaluation.points) {
+    const stage = evaluation.stages[p.stage];
+    const baselineId = stage ? baselineIds.get(stage.from) : undefined;
+    if (!stage || !baselineId || p.z === null) continue;
+    for (const rule of p.rules) {
+      signals.push({
+        stageFrom: stage.from,
+        rule,
+        periodStart: p.periodStart,
+        baselineId,
+        value: p.value,
+        z: p.z,
+      });
+    }
+  }
+  // The shift evidence of a new stage is stored against the baseline of the stage before it.
+  evaluation.stages.forEach((stage, k) => {
+    const prevFrom = evaluation.stages[k - 1]?.from;
+    const prevId = prevFrom ? baselineIds.get(prevFrom) : undefined;
+    if (!stage.evidence || !prevId) return;
+    for (const e of stage.evidence.signals) {
+      for (const rule of e.rules) {
+        signals.push({
+          stageFrom: stage.from,
+          rule,
+          periodStart: e.periodStart,
+          baselineId: prevId,
+          value: e.value,
+          z: e.z,
+        });
+      }
+    }
+  });
+  await insertSignals(client, key, signals);
+  return { key, kpi, evaluation, baselineIds, newVersions, signals: signals.length };
+}
+
+/** Every series worth watching by default: each KPI for the organisation and each team, per grain. */
+export async function refreshAll(
+  client: ClickHouseClient,
+  options: { grains?: readonly Grain[]; kpis?: readonly KpiDefinition[]; asOf?: Date } = {},
+): Promise<{
+  series: number;
+  newVersions: number;
+  signals: number;
+  failed: { key: SeriesKey; error: string }[];
+}> {
+  const rs = await client.query({
+    query: 'SELECT DISTINCT team FROM events_raw ORDER BY team',
+    format: 'JSONEachRow',
+  });
+  const teams = (await rs.json<{ team: string }>()).map((r) => r.team);
+  const { KPIS } = await import('@shewhart/kpi');
+  const kpis = options.kpis ?? (KPIS as readonly KpiDefinition[]);
+  const grains = options.grains ?? (['week'] as Grain[]);
+  let series = 0;
+  let newVersions = 0;
+  let signals = 0;
+  const failed: { key: SeriesKey; error: string }[] = [];
+  for (const kpi of kpis) {
+    for (const grain of grains) {
+      if (!GRAINS.includes(grain)) continue;
+      for (const team of ['', ...teams]) {
+        const key: SeriesKey = { kpi: kpi.id, team, project: '', dim: kpi.dimension?.default ?? '', grain };
+        try {
+          const r = await refreshSeries(client, key, { asOf: options.asOf });
+          series++;
+          newVersions += r.newVersions;
+          signals += r.signals;
+        } catch (error) {
+          failed.push({ key, error: (error as Error).message });
+        }
+      }
+    }
+  }
+  return { series, newVersions, signals, failed };
+}

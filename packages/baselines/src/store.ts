@@ -1,0 +1,318 @@
+import { randomUUID } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Grain } from '@shewhart/kpi';
+import type { BaselineVersion } from './evaluate.js';
+import { firstPeriodFrom } from './periods.js';
+
+/** One KPI series: a KPI in a scope (org = empty team), for one dimension value and period grain. */
+export interface SeriesKey {
+  kpi: string;
+  team: string;
+  project: string;
+  dim: string;
+  grain: Grain;
+}
+
+const KEY_FILTER = `kpi = {kpi:String} AND team = {team:String} AND project = {project:String}
+  AND dim = {dim:String} AND grain = {grain:String}`;
+
+/**
+ * Period starts at which the series starts a new stage, from `process.changed` events. A change
+ * reported without a team (team `default`) is organisation-wide and applies to every scope; a change of
+ * a team applies to the team and its projects; a change of a project only to that project's scope.
+ */
+export async function processChangeStarts(client: ClickHouseClient, key: SeriesKey): Promise<string[]> {
+  const rs = await client.query({
+    query: `SELECT toString(time) AS t
+            FROM events_raw
+            WHERE type = 'process.changed'
+              AND JSONExtractString(data, 'kpi') IN ({kpi:String}, '*')
+              AND (team = 'default'
+                   OR ({team:String} != '' AND team = {team:String}
+                       AND (project = '' OR project = {project:String})))
+            GROUP BY t`,
+    query_params: { kpi: key.kpi, team: key.team, project: key.project },
+    format: 'JSONEachRow',
+  });
+  const rows = await rs.json<{ t: string }>();
+  return rows.map((r) => firstPeriodFrom(new Date(`${r.t.replace(' ', 'T')}Z`), key.grain));
+}
+
+export interface Decision {
+  decisionId: string;
+  effectiveFrom: string;
+  reason: string;
+  decidedBy: string;
+  decidedAt: string;
+}
+
+export async function decisions(client: ClickHouseClient, key: SeriesKey): Promise<Decision[]> {
+  const rs = await client.query({
+    query: `SELECT decision_id, toString(effective_from) AS effective_from, reason, decided_by, toString(decided_at) AS decided_at
+            FROM baseline_decisions WHERE ${KEY_FILTER} ORDER BY decided_at`,
+    query_params: { ...key },
+    format: 'JSONEachRow',
+  });
+  return (
+    await rs.json<{
+      decision_id: string;
+      effective_from: string;
+      reason: string;
+      decided_by: string;
+      decided_at: string;
+    }>()
+  ).map((r) => ({
+    decisionId: r.decision_id,
+    effectiveFrom: r.effective_from,
+    reason: r.reason,
+    decidedBy: r.decided_by,
+    decidedAt: r.decided_at,
+  }));
+}
+
+export async function recordDecision(
+  client: ClickHouseClient,
+  key: SeriesKey,
+  decision: { effectiveFrom: string; reason: string; decidedBy: string },
+): Promise<Decision> {
+  const decisionId = randomUUID();
+  await client.insert({
+    table: 'baseline_decisions',
+    values: [
+      {
+        decision_id: decisionId,
+        ...key,
+        effective_from: decision.effectiveFrom,
+        reason: decision.reason,
+        decided_by: decision.decidedBy,
+      },
+    ],
+    format: 'JSONEachRow',
+  });
+  const [stored] = (await decisions(client, key)).filter((d) => d.decisionId === decisionId);
+  if (!stored) throw new Error('decision was not stored');
+  return stored;
+}
+
+interface BaselineRow {
+  baseline_id: string;
+  stage: number;
+  stage_from: string;
+  version: number;
+  chart: string;
+  transform: 'none' | 'ln';
+  center: number;
+  sigma: number;
+  status: 'provisional' | 'firm';
+  n_points: number;
+  window_from: string;
+  window_to: string;
+  excluded: string[];
+  rule_set: string[];
+  created_at: string;
+  reason: string;
+}
+
+const BASELINE_COLUMNS = `baseline_id, stage, toString(stage_from) AS stage_from, version, chart, transform, center, sigma,
+  status, n_points, toString(window_from) AS window_from, toString(window_to) AS window_to,
+  arrayMap(d -> toString(d), excluded) AS excluded, rule_set, toString(created_at) AS created_at, reason`;
+
+function toVersion(r: BaselineRow): BaselineVersion {
+  return {
+    baselineId: r.baseline_id,
+    stage: Number(r.stage),
+    stageFrom: r.stage_from,
+    version: Number(r.version),
+    chart: r.chart,
+    transform: r.transform,
+    center: Number(r.center),
+    sigma: Number(r.sigma),
+    status: r.status,
+    nPoints: Number(r.n_points),
+    windowFrom: r.window_from,
+    windowTo: r.window_to,
+    excluded: r.excluded,
+    ruleSet: r.rule_set,
+    createdAt: r.created_at,
+    reason: r.reason,
+  };
+}
+
+/** Every stored version of the series' baselines, oldest first. */
+export async function baselineVersions(client: ClickHouseClient, key: SeriesKey): Promise<BaselineVersion[]> {
+  const rs = await client.query({
+    query: `SELECT ${BASELINE_COLUMNS} FROM baselines WHERE ${KEY_FILTER} ORDER BY stage_from, version`,
+    query_params: { ...key },
+    format: 'JSONEachRow',
+  });
+  return (await rs.json<BaselineRow>()).map(toVersion);
+}
+
+export interface NewBaseline extends Omit<BaselineVersion, 'baselineId' | 'createdAt'> {
+  centerDisplay: number | null;
+  uclDisplay: number | null;
+  lclDisplay: number | null;
+  constantsVersion: string;
+  formulaRef: string;
+  formulaVersion: number;
+}
+
+export async function insertBaseline(
+  client: ClickHouseClient,
+  key: SeriesKey,
+  b: NewBaseline,
+): Promise<string> {
+  const baselineId = randomUUID();
+  await client.insert({
+    table: 'baselines',
+    values: [
+      {
+        baseline_id: baselineId,
+        ...key,
+        stage: b.stage,
+        stage_from: b.stageFrom,
+        version: b.version,
+        chart: b.chart,
+        transform: b.transform,
+        center: b.center,
+        sigma: b.sigma,
+        center_display: b.centerDisplay,
+        ucl_display: b.uclDisplay,
+        lcl_display: b.lclDisplay,
+        status: b.status,
+        n_points: b.nPoints,
+        window_from: b.windowFrom,
+        window_to: b.windowTo,
+        excluded: b.excluded,
+        rule_set: b.ruleSet,
+        constants_version: b.constantsVersion,
+        formula_ref: b.formulaRef,
+        formula_version: b.formulaVersion,
+        reason: b.reason,
+      },
+    ],
+    format: 'JSONEachRow',
+  });
+  return baselineId;
+}
+
+export interface SignalRow {
+  stageFrom: string;
+  rule: string;
+  periodStart: string;
+  baselineId: string;
+  value: number;
+  z: number;
+}
+
+export async function insertSignals(
+  client: ClickHouseClient,
+  key: SeriesKey,
+  signals: SignalRow[],
+): Promise<void> {
+  if (signals.length === 0) return;
+  await client.insert({
+    table: 'signals',
+    values: signals.map((s) => ({
+      ...key,
+      stage_from: s.stageFrom,
+      rule: s.rule,
+      period_start: s.periodStart,
+      baseline_id: s.baselineId,
+      value: s.value,
+      z: s.z,
+    })),
+    format: 'JSONEachRow',
+  });
+}
+
+export interface StoredSignal extends SignalRow {
+  kpi: string;
+  team: string;
+  project: string;
+  dim: string;
+  grain: string;
+  detectedAt: string;
+}
+
+/** Stored signals, newest point first, optionally for one KPI / team. */
+export async function listSignals(
+  client: ClickHouseClient,
+  filter: { kpi?: string; team?: string; since?: string } = {},
+): Promise<StoredSignal[]> {
+  const rs = await client.query({
+    query: `SELECT kpi, team, project, dim, grain, toString(stage_from) AS stage_from, rule,
+                   toString(period_start) AS period_start, baseline_id, value, z, toString(min(detected_at)) AS detected_at
+            FROM signals
+            WHERE ({kpi:Nullable(String)} IS NULL OR kpi = {kpi:Nullable(String)})
+              AND ({team:Nullable(String)} IS NULL OR team = {team:Nullable(String)})
+              AND ({since:Nullable(Date)} IS NULL OR period_start >= {since:Nullable(Date)})
+            GROUP BY kpi, team, project, dim, grain, stage_from, rule, period_start, baseline_id, value, z
+            ORDER BY period_start DESC, kpi, team, rule`,
+    query_params: { kpi: filter.kpi ?? null, team: filter.team ?? null, since: filter.since ?? null },
+    format: 'JSONEachRow',
+  });
+  return (
+    await rs.json<{
+      kpi: string;
+      team: string;
+      project: string;
+      dim: string;
+      grain: string;
+      stage_from: string;
+      rule: string;
+      period_start: string;
+      baseline_id: string;
+      value: number;
+      z: number;
+      detected_at: string;
+    }>()
+  ).map((r) => ({
+    kpi: r.kpi,
+    team: r.team,
+    project: r.project,
+    dim: r.dim,
+    grain: r.grain,
+    stageFrom: r.stage_from,
+    rule: r.rule,
+    periodStart: r.period_start,
+    baselineId: r.baseline_id,
+    value: Number(r.value),
+    z: Number(r.z),
+    detectedAt: r.detected_at,
+  }));
+}
+
+/** The latest baseline version of every stored series (for `GET /v1/baselines`). */
+export async function listBaselines(
+  client: ClickHouseClient,
+  filter: { kpi?: string; team?: string } = {},
+): Promise<
+  (BaselineVersion &
+    SeriesKey & { centerDisplay: number | null; uclDisplay: number | null; lclDisplay: number | null })[]
+> {
+  const rs = await client.query({
+    query: `SELECT kpi, team, project, dim, grain, ${BASELINE_COLUMNS}, center_display, ucl_display, lcl_display
+            FROM baselines
+            WHERE ({kpi:Nullable(String)} IS NULL OR kpi = {kpi:Nullable(String)})
+              AND ({team:Nullable(String)} IS NULL OR team = {team:Nullable(String)})
+            ORDER BY kpi, team, project, dim, grain, stage_from, version`,
+    query_params: { kpi: filter.kpi ?? null, team: filter.team ?? null },
+    format: 'JSONEachRow',
+  });
+  const rows = await rs.json<
+    BaselineRow &
+      SeriesKey & { center_display: number | null; ucl_display: number | null; lcl_display: number | null }
+  >();
+  return rows.map((r) => ({
+    ...toVersion(r),
+    kpi: r.kpi,
+    team: r.team,
+    project: r.project,
+    dim: r.dim,
+    grain: r.grain,
+    centerDisplay: r.center_display === null ? null : Number(r.center_display),
+    uclDisplay: r.ucl_display === null ? null : Number(r.ucl_display),
+    lclDisplay: r.lcl_display === null ? null : Number(r.lcl_display),
+  }));
+}

@@ -1,0 +1,4 @@
+export * from './evaluate.js';
+export * from './load.js';
+export * from './schema.js';
+export * from './service.js';

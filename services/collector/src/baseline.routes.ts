@@ -1,0 +1,155 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import {
+  kpiChart,
+  listBaselines,
+  listSignals,
+  periodStartOf,
+  recordDecision,
+  refreshSeries,
+  type SeriesKey,
+  ymd,
+} from '@shewhart/baselines';
+import { findKpi, InvalidKpiQueryError, parseKpiQuery, UnknownKpiError } from '@shewhart/kpi';
+import type { ObjectiveService } from '@shewhart/objectives';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+
+/** Resolves the objective (and its spec limits) that applies to a chart, when objectives are configured. */
+export type ObjectiveLookup = (query: {
+  kpi: string;
+  team?: string;
+  project?: string;
+  period: string;
+}) => { spec?: { lsl?: number; usl?: number; target?: number }; document: unknown } | undefined;
+
+export function objectiveLookup(service: ObjectiveService | undefined): ObjectiveLookup | undefined {
+  if (!service) return undefined;
+  return (query) => {
+    const o = service.find(query);
+    return o ? { spec: o.spec, document: o } : undefined;
+  };
+}
+
+const RebaseBody = z.object({
+  reason: z.string().trim().min(3, 'a recorded decision needs a reason'),
+  period: z.enum(['day', 'week', 'month', 'quarter']).default('week'),
+  team: z.string().min(1).optional(),
+  project: z.string().min(1).optional(),
+  from: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+    .optional(),
+  decidedBy: z.string().min(1).max(200).default('api'),
+  unit: z.string().optional(),
+  phase: z.string().optional(),
+});
+
+/** Charts, baselines, decisions and signals (issue: process performance baselines). */
+export function registerBaselineRoutes(
+  app: FastifyInstance,
+  client: ClickHouseClient,
+  objectives?: ObjectiveLookup,
+): void {
+  app.get<{ Params: { id: string }; Querystring: Record<string, string> }>(
+    '/v1/kpis/:id/chart',
+    async (request, reply) =>
+      handle(reply, async () => {
+        const kpi = findKpi(request.params.id);
+        if (!kpi) throw new UnknownKpiError(`unknown KPI: ${request.params.id}`);
+        const q = parseKpiQuery(request.query, kpi);
+        const objective = objectives?.({ kpi: kpi.id, team: q.team, project: q.project, period: q.period });
+        return kpiChart(client, kpi.id, request.query, {
+          spec: objective?.spec,
+          objective: objective?.document,
+        });
+      }),
+  );
+
+  app.get<{ Querystring: { kpi?: string; team?: string } }>('/v1/baselines', async (request) => ({
+    baselines: await listBaselines(client, { kpi: request.query.kpi, team: request.query.team }),
+  }));
+
+  app.get<{ Querystring: { kpi?: string; team?: string; since?: string } }>(
+    '/v1/signals',
+    async (request, reply) =>
+      handle(reply, async () => {
+        const since = request.query.since;
+        if (since !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(since)) {
+          throw new InvalidKpiQueryError([{ path: 'since', message: 'must be YYYY-MM-DD' }]);
+        }
+        return { signals: await listSignals(client, request.query) };
+      }),
+  );
+
+  app.post<{ Params: { kpi: string }; Body: unknown }>('/v1/baselines/:kpi/rebase', async (request, reply) =>
+    handle(reply, async () => {
+      const kpi = findKpi(request.params.kpi);
+      if (!kpi) throw new UnknownKpiError(`unknown KPI: ${request.params.kpi}`);
+      // The collector reads JSON bodies as text (see app.ts); parse it here.
+      let raw: unknown = request.body ?? {};
+      if (typeof raw === 'string') {
+        try {
+          raw = raw.trim() === '' ? {} : JSON.parse(raw);
+        } catch {
+          throw new InvalidKpiQueryError([{ path: '', message: 'body is not valid JSON' }]);
+        }
+      }
+      const parsed = RebaseBody.safeParse(raw);
+      if (!parsed.success) {
+        throw new InvalidKpiQueryError(
+          parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+        );
+      }
+      const body = parsed.data;
+      const q = parseKpiQuery(
+        { period: body.period, team: body.team, project: body.project, unit: body.unit, phase: body.phase },
+        kpi,
+      );
+      const key: SeriesKey = {
+        kpi: kpi.id,
+        team: q.team ?? '',
+        project: q.project ?? '',
+        dim: q.dimension ?? '',
+        grain: q.period,
+      };
+      const before = await refreshSeries(client, key);
+      const current = before.evaluation.stages.at(-1)?.from;
+      const from = body.from ? ymd(periodStartOf(new Date(`${body.from}T00:00:00Z`), key.grain)) : current;
+      if (!from)
+        throw new InvalidKpiQueryError([
+          { path: 'from', message: 'the series has no data yet; give the period to start from' },
+        ]);
+      const decision = await recordDecision(client, key, {
+        effectiveFrom: from,
+        reason: body.reason,
+        decidedBy: body.decidedBy,
+      });
+      const after = await refreshSeries(client, key);
+      return reply.code(201).send({
+        decision,
+        stages: after.evaluation.stages.map((s) => ({
+          from: s.from,
+          to: s.to,
+          status: s.status,
+          center: s.center,
+          ucl: s.ucl,
+          lcl: s.lcl,
+          baselineId: after.baselineIds.get(s.from) ?? null,
+        })),
+      });
+    }),
+  );
+}
+
+async function handle<T>(reply: FastifyReply, fn: () => Promise<T>): Promise<T | FastifyReply> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof UnknownKpiError)
+      return reply.code(404).send({ error: 'not_found', message: error.message });
+    if (error instanceof InvalidKpiQueryError) {
+      return reply.code(400).send({ error: 'bad_request', message: error.message, issues: error.issues });
+    }
+    throw error;
+  }
+}
