@@ -47,6 +47,11 @@ export interface KafkaBusOptions {
   heartbeatIntervalMs?: number;
   /** How long a fetch waits on the broker for data (default 500: stop() and tests stay quick). */
   fetchMaxWaitMs?: number;
+  /**
+   * Upper bound of one fetch per partition (default 1 MiB, kafkajs's). A consumer whose sink pays a
+   * fixed cost per call (a ClickHouse insert) raises it to get larger handler batches from a backlog.
+   */
+  fetchMaxBytesPerPartition?: number;
   /** First and largest delay before redelivering a batch whose handler rejected (200 / 30000). */
   redeliveryBackoffMs?: { initial: number; max: number };
   logger?: BusLogger;
@@ -101,6 +106,10 @@ export function resolveKafkaOptions(options: KafkaBusOptions): ResolvedKafkaBusO
     sessionTimeoutMs,
     heartbeatIntervalMs,
     fetchMaxWaitMs: positive('fetchMaxWaitMs', options.fetchMaxWaitMs ?? 500),
+    fetchMaxBytesPerPartition: positive(
+      'fetchMaxBytesPerPartition',
+      options.fetchMaxBytesPerPartition ?? 1024 * 1024,
+    ),
     redeliveryBackoffMs: { initial: backoff.initial, max: Math.max(backoff.initial, backoff.max) },
     logger: options.logger ?? stderrLogger,
     clientLogLevel: options.clientLogLevel ?? 'warn',

@@ -45,6 +45,9 @@ export class KafkaSubscription implements Subscription {
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: options.heartbeatIntervalMs,
       maxWaitTimeInMs: options.fetchMaxWaitMs,
+      maxBytesPerPartition: options.fetchMaxBytesPerPartition,
+      // kafkajs's default total (10 MiB) would cap a fetch of several partitions below that.
+      maxBytes: Math.max(10 * 1024 * 1024, 2 * options.fetchMaxBytesPerPartition),
       allowAutoTopicCreation: false,
     });
     const { GROUP_JOIN, CRASH, DISCONNECT, STOP } = this.#consumer.events;
