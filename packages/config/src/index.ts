@@ -27,6 +27,7 @@ export const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHEWHART_FLUSH_ROWS: intFrom(20_000),
   SHEWHART_FLUSH_MS: intFrom(50),
+  SHEWHART_BASELINE_REFRESH_MS: intFrom(10_000),
   KAFKA_BROKERS: optionalString,
   KAFKA_CLIENT_ID: z.string().default('shewhart'),
   KAFKA_PARTITIONS: intFrom(6),
@@ -66,6 +67,8 @@ export interface AppConfig {
   /** The objectives file (YAML), if any. */
   objectivesFile?: string;
   writer: { flushRows: number; flushMs: number };
+  /** Quiet period after new data before baselines and signals are refreshed. */
+  baselineRefreshMs: number;
   kafka?: {
     brokers: string[];
     clientId: string;
@@ -111,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     logLevel: e.LOG_LEVEL,
     objectivesFile: e.SHEWHART_CONFIG,
     writer: { flushRows: e.SHEWHART_FLUSH_ROWS, flushMs: e.SHEWHART_FLUSH_MS },
+    baselineRefreshMs: e.SHEWHART_BASELINE_REFRESH_MS,
     kafka: e.KAFKA_BROKERS
       ? {
           brokers: e.KAFKA_BROKERS.split(',').map((b) => b.trim()),

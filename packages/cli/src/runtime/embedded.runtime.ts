@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { BaselineRefresher } from '@shewhart/baselines';
 import { MemoryBus, TOPICS } from '@shewhart/bus';
 import { buildCollectorApp } from '@shewhart/collector';
 import type { AppConfig } from '@shewhart/config';
@@ -29,6 +30,8 @@ export interface EmbeddedOptions {
   /** Add a random token for in-process clients (import/demo run through the real authenticated path). */
   internalToken?: boolean;
   shutdownDeadlineMs?: number;
+  /** Quiet period before baselines are refreshed after new data (default 10 s). */
+  refreshDelayMs?: number;
 }
 
 /**
@@ -50,6 +53,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
     const report = await migrate(warehouse.client);
     if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
 
+    const refresher = new BaselineRefresher(warehouse.client, {
+      logger,
+      delayMs: options.refreshDelayMs ?? config.baselineRefreshMs,
+    });
     const store = new EventStore(warehouse.client, {
       flushRows: config.writer.flushRows,
       flushMs: config.writer.flushMs,
@@ -57,6 +64,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
       onFlush: (f) => {
         metrics.flushSeconds.observe(f.ms / 1000);
         metrics.flushRows.observe(f.rows);
+        if (f.stored > 0) refresher.notify();
       },
     });
     const bus = new MemoryBus();
@@ -109,6 +117,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
         await app.close(); // stops accepting and waits for in-flight requests (each waits for its flush)
         await subscription.stop();
         await store.close();
+        await refresher.stop();
         await bus.close();
         await opened.close();
         unlock();
