@@ -60,13 +60,14 @@ export function openApiDocument(version: string): Record<string, unknown> {
         type: 'array',
         items: {
           type: 'object',
-          required: ['periodStart', 'value', 'numerator', 'denominator', 'n'],
+          required: ['periodStart', 'value', 'numerator', 'denominator', 'n', 'provisional'],
           properties: {
             periodStart: { type: 'string', format: 'date' },
             value: { type: ['number', 'null'] },
             numerator: { type: ['number', 'null'] },
             denominator: { type: ['number', 'null'] },
             n: { type: 'integer' },
+            provisional: { type: 'boolean' },
           },
         },
       },
@@ -155,6 +156,96 @@ export function openApiDocument(version: string): Record<string, unknown> {
             },
             '400': err('Invalid query parameter'),
             '404': err('Unknown KPI id'),
+          },
+        },
+      },
+      '/v1/kpis/{id}/chart': {
+        get: {
+          summary:
+            'A KPI series on its control chart: stages, baselines, limits, signals, capability, objective',
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+            {
+              name: 'period',
+              in: 'query',
+              schema: { enum: ['day', 'week', 'month', 'quarter'], default: 'week' },
+            },
+            { name: 'from', in: 'query', schema: { type: 'string' } },
+            { name: 'to', in: 'query', schema: { type: 'string' } },
+            { name: 'team', in: 'query', schema: { type: 'string' } },
+            { name: 'project', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': {
+              description:
+                '{ kpi, scope, period, chart, rules, stages, points, skipped, capability, objective }',
+            },
+            '400': err('Invalid query parameter'),
+            '404': err('Unknown KPI id'),
+          },
+        },
+      },
+      '/v1/baselines': {
+        get: {
+          summary:
+            'Stored baseline versions (immutable), with window, points used and excluded, constants and rule set',
+          parameters: [
+            { name: 'kpi', in: 'query', schema: { type: 'string' } },
+            { name: 'team', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: { '200': { description: '{ baselines: [...] }' } },
+        },
+      },
+      '/v1/baselines/{kpi}/rebase': {
+        post: {
+          summary: 'Re-establish a baseline by a recorded decision; a new stage starts at `from`',
+          parameters: [{ name: 'kpi', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['reason'],
+                  properties: {
+                    reason: { type: 'string', minLength: 3 },
+                    period: { enum: ['day', 'week', 'month', 'quarter'], default: 'week' },
+                    team: { type: 'string' },
+                    project: { type: 'string' },
+                    from: { type: 'string', format: 'date' },
+                    decidedBy: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '201': { description: '{ decision, stages }' },
+            '400': err('Missing reason or invalid parameter'),
+            '404': err('Unknown KPI id'),
+          },
+        },
+      },
+      '/v1/signals': {
+        get: {
+          summary: 'Special-cause signals (rule, point, stage, the baseline they were raised against)',
+          parameters: [
+            { name: 'kpi', in: 'query', schema: { type: 'string' } },
+            { name: 'team', in: 'query', schema: { type: 'string' } },
+            { name: 'since', in: 'query', schema: { type: 'string', format: 'date' } },
+          ],
+          responses: { '200': { description: '{ signals: [...] }' } },
+        },
+      },
+      '/v1/objectives': {
+        get: {
+          summary: 'Quality objectives and their status per period (met, missed, not evaluable)',
+          parameters: [
+            { name: 'from', in: 'query', schema: { type: 'string' } },
+            { name: 'to', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': { description: '{ configured, objectives: [{ objective, baseline, latest, periods }] }' },
           },
         },
       },
