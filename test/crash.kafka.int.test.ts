@@ -15,6 +15,7 @@ import {
   killAll,
   queryStore,
   type ServiceProcess,
+  scrape,
   startService,
   surveyEvent,
 } from './support/processes.js';
@@ -89,6 +90,9 @@ describe('worker crash safety', () => {
       }
     };
     const kills: string[] = [];
+    // Redeliveries the restarted workers found already stored (a lower bound: the last scrape before a kill).
+    let duplicatesSeen = 0;
+    let redelivered = 0;
     let worker: ServiceProcess | undefined;
     for (let round = 0; round < ROUNDS; round++) {
       // Each round publishes its share while a fresh worker process starts on the same directory.
@@ -105,10 +109,16 @@ describe('worker crash safety', () => {
       const current = worker;
       await eventually(
         `worker ${round} handling ${threshold} messages`,
-        async () => ((await handledBy(current)) >= threshold ? true : undefined),
+        async () => {
+          const m = await scrape(current.url);
+          redelivered = m.get('shewhart_worker_events_total{outcome="duplicate"}') ?? redelivered;
+          return (await handledBy(current)) >= threshold ? true : undefined;
+        },
         45_000,
         20,
       );
+      duplicatesSeen += redelivered;
+      redelivered = 0;
       await current.kill();
       kills.push(`#${round + 1} after ≥${threshold}`);
       await publishing;
@@ -121,6 +131,7 @@ describe('worker crash safety', () => {
       90_000,
       250,
     );
+    duplicatesSeen += (await scrape(last.url)).get('shewhart_worker_events_total{outcome="duplicate"}') ?? 0;
     expect(await last.stop()).toBe(0);
 
     // FINAL: a kill between the insert into events_raw and the offset commit makes the next owner
@@ -135,7 +146,7 @@ describe('worker crash safety', () => {
               (SELECT count() FROM events_raw WHERE source = '${source}') AS raw`,
     )) as [[{ final: string; uniq: string; raw: string }]];
     console.info(
-      `crash test: seed ${seed}, kills ${kills.join(', ')}, physical rows ${row.raw} for ${N} events`,
+      `crash test: seed ${seed}, kills ${kills.join(', ')}, redelivered duplicates absorbed ≥ ${duplicatesSeen}, physical rows ${row.raw} for ${N} events`,
     );
     expect(kills).toHaveLength(KILLS);
     expect(Number(row.final)).toBe(N);

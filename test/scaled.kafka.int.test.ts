@@ -114,6 +114,27 @@ describe('scaled deployment: collector → Kafka → worker → ClickHouse', () 
     expect(await stored(dir, source)).toEqual({ final: 121, uniq: 121, raw: 121 });
   });
 
+  it('publishes a request larger than a Kafka record batch in chunks, and refuses an event that fits none', async () => {
+    const dir = newDir();
+    const worker = await startWorker(dir);
+    const source = 'test/large';
+    // One team → one partition: 6,000 events of ~250 bytes are more than the broker's 1 MiB per batch.
+    const large = Array.from({ length: 6_000 }, (_, i) => surveyEvent(source, `l-${i}`, 'one-team'));
+    const res = await postEvents(collector, large);
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ accepted: 6_000, duplicates: 0 });
+    const huge = {
+      ...surveyEvent(source, 'huge'),
+      data: { scale: 'nps_0_10', score: 3, note: 'x'.repeat(1_100_000) },
+    };
+    expect((await postEvents(collector, [huge])).status).toBe(413);
+    await eventually('worker handled the large request', async () =>
+      (await handledBy(worker)) >= large.length ? true : undefined,
+    );
+    expect(await worker.stop()).toBe(0);
+    expect(await stored(dir, source)).toEqual({ final: 6_000, uniq: 6_000, raw: 6_000 });
+  });
+
   it('dead-letters poison messages with their reasons and moves on with the partition', async () => {
     const dir = newDir();
     const worker = await startWorker(dir);
