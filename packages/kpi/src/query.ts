@@ -11,6 +11,8 @@ export interface KpiPoint {
   n: number;
   /** True while the value can still change by definition (e.g. a release younger than its 90-day window). */
   provisional: boolean;
+  /** P85 beside the median, for the KPIs whose definition lists the `p85` extra. */
+  p85?: number | null;
 }
 
 export interface KpiSeries {
@@ -104,22 +106,25 @@ export async function queryKpi(
   const kpi = findKpi(id);
   if (!kpi) throw new UnknownKpiError(`unknown KPI: ${id}`);
   const q = parseKpiQuery(input as Record<string, unknown>, kpi);
+  const extras = kpi.extras ?? [];
   const rs = await client.query({
-    query: `SELECT toString(period_start) AS period_start, numerator, denominator, n, value, provisional
+    query: `SELECT toString(period_start) AS period_start, numerator, denominator, n, value, provisional${extras.map((e) => `, ${e}`).join('')}
             FROM (${kpi.sql(q.period)})
             WHERE ${PERIOD_BOUNDS}
             ORDER BY period_start`,
     query_params: kpiQueryParams(q),
     format: 'JSONEachRow',
   });
-  const rows = await rs.json<{
-    period_start: string;
-    numerator: unknown;
-    denominator: unknown;
-    n: unknown;
-    value: unknown;
-    provisional: unknown;
-  }>();
+  const rows = await rs.json<
+    {
+      period_start: string;
+      numerator: unknown;
+      denominator: unknown;
+      n: unknown;
+      value: unknown;
+      provisional: unknown;
+    } & Record<string, unknown>
+  >();
   return {
     kpi: kpi.id,
     period: q.period,
@@ -130,6 +135,7 @@ export async function queryKpi(
       denominator: num(r.denominator),
       n: Number(r.n),
       provisional: Number(r.provisional) === 1 || r.provisional === true,
+      ...Object.fromEntries(extras.map((e) => [e, finite(num(r[e]))])),
     })),
   };
 }

@@ -25,9 +25,15 @@ export function periodDays(grain: Grain, column: string): string {
   return `dateDiff('day', ${column}, ${column} + INTERVAL 1 ${unit})`;
 }
 
+/** Scope filter over folded entities that carry `team` and `project` (optionally of a table alias). */
+export function scopeFilter(alias = ''): string {
+  const a = alias ? `${alias}.` : '';
+  return `({team:Nullable(String)} IS NULL OR ${a}team = {team:Nullable(String)})
+  AND ({project:Nullable(String)} IS NULL OR ${a}project = {project:Nullable(String)})`;
+}
+
 /** Scope filter over folded entities that carry `team` and `project`. */
-export const SCOPE_FILTER = `({team:Nullable(String)} IS NULL OR team = {team:Nullable(String)})
-  AND ({project:Nullable(String)} IS NULL OR project = {project:Nullable(String)})`;
+export const SCOPE_FILTER = scopeFilter();
 
 /** Period bounds: a period is listed when its start lies in [from, to]. */
 export const PERIOD_BOUNDS = `({from:Nullable(DateTime64(3, 'UTC'))} IS NULL OR toDateTime64(period_start, 3, 'UTC') >= {from:Nullable(DateTime64(3, 'UTC'))})
@@ -39,3 +45,6 @@ export const str = (field: string) => `JSONExtractString(data, '${field}')`;
 /** Hours between two DateTime64 columns, at millisecond resolution. */
 export const hoursBetween = (from: string, to: string) =>
   `dateDiff('millisecond', ${from}, ${to}) / 3600000.0`;
+
+/** Σ expr over rows matching cond as Float64; 0 (never NULL) when no row matches or all are NULL. */
+export const sumOf = (expr: string, cond = 'true') => `toFloat64(ifNull(sumIf(${expr}, ${cond}), 0))`;

@@ -43,13 +43,13 @@ export function leadTimeForChanges(grain: Grain): string {
     WITH deployments AS (${DEPLOYMENTS}),
     changes AS (
       SELECT
-        JSONExtractString(c, 'changeId') AS change_id,
+        change_id,
         min(deployed_at) AS first_deployed_at,
-        min(parseDateTime64BestEffortOrNull(JSONExtractString(c, 'committedAt'), 3, 'UTC')) AS committed_at,
+        min(committed) AS committed_at,
         argMin(team, deployed_at) AS team,
         argMin(project, deployed_at) AS project
       FROM deployments
-      ARRAY JOIN changes AS c
+      ARRAY JOIN change_ids AS change_id, change_committed_at AS committed
       WHERE environment = 'production' AND status = 'success'
       GROUP BY change_id
     )

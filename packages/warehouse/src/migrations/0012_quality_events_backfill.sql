@@ -1,0 +1,37 @@
+-- Why: review, CAPA and feedback events stored before 0011 existed never passed through the view.
+-- Copies them once; rows the view already wrote are copied again, which is harmless (same sort key
+-- in a ReplacingMergeTree, and every query folds by entity), whereas copying before creating the
+-- view could miss events stored in between.
+INSERT INTO quality_events
+SELECT
+    multiIf(type = 'review.completed', 'review', type LIKE 'capa.%', 'capa',
+            type = 'feedback.survey', 'survey', 'complaint') AS kind,
+    cityHash64(entity_id) AS entity_key,
+    multiIf(kind = 'review', JSONExtractString(data, 'reviewId'),
+            kind = 'capa', JSONExtractString(data, 'capaId'),
+            kind = 'survey', concat(source, '\0', id),
+            JSONExtractString(data, 'complaintId')) AS entity_id,
+    type,
+    time,
+    source,
+    id,
+    team,
+    project,
+    JSONExtract(data, 'workProductType', 'Nullable(String)') AS work_product_type,
+    JSONExtract(data, 'workProductId', 'Nullable(String)') AS work_product_id,
+    JSONExtract(data, 'sizeReviewed', 'Nullable(Float64)') AS size_reviewed,
+    JSONExtract(data, 'sizeUnit', 'Nullable(String)') AS size_unit,
+    JSONExtract(data, 'defectsFound', 'Nullable(Float64)') AS defects_found,
+    JSONExtract(data, 'preparationHours', 'Nullable(Float64)') AS preparation_h,
+    JSONExtract(data, 'meetingHours', 'Nullable(Float64)') AS meeting_h,
+    JSONExtract(data, 'reworkHours', 'Nullable(Float64)') AS rework_h,
+    JSONExtract(data, 'durationHours', 'Nullable(Float64)') AS duration_h,
+    JSONExtract(data, 'origin', 'Nullable(String)') AS origin,
+    JSONExtract(data, 'recurrenceKey', 'Nullable(String)') AS recurrence_key,
+    parseDateTime64BestEffortOrNull(JSONExtract(data, 'dueAt', 'Nullable(String)'), 3, 'UTC') AS due_at,
+    JSONExtract(data, 'effectiveness', 'Nullable(String)') AS effectiveness,
+    JSONExtract(data, 'scale', 'Nullable(String)') AS scale,
+    JSONExtract(data, 'score', 'Nullable(Int32)') AS score
+FROM events_raw
+WHERE type IN ('review.completed', 'capa.opened', 'capa.updated', 'capa.closed',
+               'feedback.survey', 'feedback.complaint')
