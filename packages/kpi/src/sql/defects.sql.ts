@@ -85,12 +85,20 @@ export function reopenRate(grain: Grain): string {
  * lifecycle event of a valid defect in scope falls in it, and its value is the running sum through its end.
  */
 export function defectBacklog(grain: Grain): string {
-  const timeline = `arraySort(e -> (e.1, e.2), arrayDistinct(groupArray((time, id, toInt8(type != 'defect.resolved')))))`;
+  // Lifecycle events in (time, id) order, coded 0 resolved, 1 reopened, 2 reported. The state after an
+  // event is that of the latest resolution/reopen so far (a re-triage report changes nothing), open when
+  // there is none yet; each event contributes state − previous state.
+  const code = "multiIf(type = 'defect.resolved', 0, type = 'defect.reopened', 1, 2)";
+  const timeline = `arraySort(e -> (e.1, e.2), arrayDistinct(groupArray((time, id, toInt8(${code})))))`;
+  const last = 'arrayLastIndex(e -> e.3 != 2, arraySlice(tl, 1, i))';
   return `
     WITH defects AS (
-      SELECT arrayMap(i -> (tl[i].1, tl[i].3 - if(i = 1, 0, tl[i - 1].3)), arrayEnumerate(tl)) AS changes
-      FROM (${defectFold(`time <= ${NOW} AND ${inTeamDefects}`, `, ${timeline} AS tl`)})
-      WHERE is_valid AND ${SCOPE_FILTER}
+      SELECT arrayMap(i -> (tl[i].1, st[i] - if(i = 1, 0, st[i - 1])), arrayEnumerate(tl)) AS changes
+      FROM (
+        SELECT *, arrayMap(i -> toInt64(if(${last} = 0, 1, tl[${last}].3)), arrayEnumerate(tl)) AS st
+        FROM (${defectFold(`time <= ${NOW} AND ${inTeamDefects}`, `, ${timeline} AS tl`)})
+        WHERE is_valid AND ${SCOPE_FILTER}
+      )
     )
     SELECT
       period_start,
