@@ -3,13 +3,19 @@ import { findKpi, GRAINS, type Grain, type KpiDefinition, queryKpi } from '@shew
 import { CONSTANTS_TABLE_ID, type SpecLimits } from '@shewhart/spc';
 import { type BaselineVersion, evaluateSeries, type SeriesEvaluation } from './evaluate.js';
 import {
+  allDecisionsAndVersions,
+  allProcessChanges,
   baselineVersions,
+  changeStartsFor,
+  type Decision,
   decisions,
   insertBaseline,
   insertSignals,
   processChangeStarts,
   type SeriesKey,
   type SignalRow,
+  seriesId,
+  writes,
 } from './store.js';
 
 export const DEFAULT_RULES = ['WE1', 'WE4'];
@@ -18,6 +24,8 @@ export interface RefreshOptions {
   rules?: readonly string[];
   spec?: SpecLimits;
   asOf?: Date;
+  /** Preloaded state (refreshAll loads it once for every series instead of once per series). */
+  preloaded?: { changes: string[]; decisions: Decision[]; versions: BaselineVersion[] };
 }
 
 export interface RefreshedSeries {
@@ -62,11 +70,13 @@ async function refreshNow(
     ...(kpi.dimension && key.dim ? { [kpi.dimension.name]: key.dim } : {}),
     ...(options.asOf ? { asOf: options.asOf.toISOString() } : {}),
   });
-  const [changes, decided, versions] = await Promise.all([
-    processChangeStarts(client, key),
-    decisions(client, key),
-    baselineVersions(client, key),
-  ]);
+  const [changes, decided, versions] = options.preloaded
+    ? [options.preloaded.changes, options.preloaded.decisions, options.preloaded.versions]
+    : await Promise.all([
+        processChangeStarts(client, key),
+        decisions(client, key),
+        baselineVersions(client, key),
+      ]);
   const latest = new Map<string, BaselineVersion>();
   for (const v of versions) latest.set(v.stageFrom, v); // oldest first: the last one wins
   // A firm baseline stays frozen unless a decision taken after it re-establishes that stage.
@@ -196,6 +206,8 @@ export async function refreshAll(
   const { KPIS } = await import('@shewhart/kpi');
   const kpis = options.kpis ?? (KPIS as readonly KpiDefinition[]);
   const grains = options.grains ?? (['week'] as Grain[]);
+  const [changes, stored] = await Promise.all([allProcessChanges(client), allDecisionsAndVersions(client)]);
+  const writesAtLoad = new Map(writes);
   let series = 0;
   let newVersions = 0;
   let signals = 0;
@@ -206,7 +218,18 @@ export async function refreshAll(
       for (const team of ['', ...teams]) {
         const key: SeriesKey = { kpi: kpi.id, team, project: '', dim: kpi.dimension?.default ?? '', grain };
         try {
-          const r = await refreshSeries(client, key, { asOf: options.asOf });
+          const id = seriesId(key);
+          const fresh = (writes.get(id) ?? 0) === (writesAtLoad.get(id) ?? 0);
+          const r = await refreshSeries(client, key, {
+            asOf: options.asOf,
+            preloaded: fresh
+              ? {
+                  changes: changeStartsFor(changes, key),
+                  decisions: stored.decisions.get(seriesId(key)) ?? [],
+                  versions: stored.versions.get(seriesId(key)) ?? [],
+                }
+              : undefined,
+          });
           series++;
           newVersions += r.newVersions;
           signals += r.signals;

@@ -38,6 +38,101 @@ export async function processChangeStarts(client: ClickHouseClient, key: SeriesK
   return rows.map((r) => firstPeriodFrom(new Date(`${r.t.replace(' ', 'T')}Z`), key.grain));
 }
 
+/** Every recorded process change (for refreshing many series at once). */
+export async function allProcessChanges(
+  client: ClickHouseClient,
+): Promise<{ kpi: string; team: string; project: string; time: Date }[]> {
+  const rs = await client.query({
+    query: `SELECT JSONExtractString(data, 'kpi') AS kpi, team, project, toString(time) AS t
+            FROM events_raw WHERE type = 'process.changed'
+            GROUP BY kpi, team, project, t`,
+    format: 'JSONEachRow',
+  });
+  return (await rs.json<{ kpi: string; team: string; project: string; t: string }>()).map((r) => ({
+    kpi: r.kpi,
+    team: r.team,
+    project: r.project,
+    time: new Date(`${r.t.replace(' ', 'T')}Z`),
+  }));
+}
+
+/** The same scope rules as processChangeStarts, applied to preloaded changes. */
+export function changeStartsFor(
+  changes: readonly { kpi: string; team: string; project: string; time: Date }[],
+  key: SeriesKey,
+): string[] {
+  return [
+    ...new Set(
+      changes
+        .filter(
+          (c) =>
+            (c.kpi === key.kpi || c.kpi === '*') &&
+            (c.team === 'default' ||
+              (key.team !== '' && c.team === key.team && (c.project === '' || c.project === key.project))),
+        )
+        .map((c) => firstPeriodFrom(c.time, key.grain)),
+    ),
+  ];
+}
+
+/** Baseline and decision writes per series in this process, so preloaded state that went stale is never used. */
+export const writes = new Map<string, number>();
+
+function noteWrite(key: SeriesKey): void {
+  writes.set(seriesId(key), (writes.get(seriesId(key)) ?? 0) + 1);
+}
+
+export function seriesId(key: SeriesKey): string {
+  return [key.kpi, key.team, key.project, key.dim, key.grain].join('\u0000');
+}
+
+/** Every decision and baseline version, grouped by series (one query each, for refreshing many series). */
+export async function allDecisionsAndVersions(
+  client: ClickHouseClient,
+): Promise<{ decisions: Map<string, Decision[]>; versions: Map<string, BaselineVersion[]> }> {
+  const [d, v] = await Promise.all([
+    client.query({
+      query: `SELECT kpi, team, project, dim, grain, decision_id, toString(effective_from) AS effective_from, reason,
+                     decided_by, toString(decided_at) AS decided_at
+              FROM baseline_decisions ORDER BY decided_at`,
+      format: 'JSONEachRow',
+    }),
+    client.query({
+      query: `SELECT kpi, team, project, dim, grain, ${BASELINE_COLUMNS} FROM baselines ORDER BY stage_from, version`,
+      format: 'JSONEachRow',
+    }),
+  ]);
+  const decisionsBy = new Map<string, Decision[]>();
+  for (const r of await d.json<
+    SeriesKey & {
+      decision_id: string;
+      effective_from: string;
+      reason: string;
+      decided_by: string;
+      decided_at: string;
+    }
+  >()) {
+    const id = seriesId(r);
+    const list = decisionsBy.get(id) ?? [];
+    list.push({
+      decisionId: r.decision_id,
+      effectiveFrom: r.effective_from,
+      reason: r.reason,
+      decidedBy: r.decided_by,
+      decidedAt: r.decided_at,
+    });
+    decisionsBy.set(id, list);
+  }
+  const versionsBy = new Map<string, BaselineVersion[]>();
+  for (const r of await v.json<BaselineRow & SeriesKey>()) {
+    const id = seriesId(r);
+    const list = versionsBy.get(id) ?? [];
+    list.push(toVersion(r));
+    versionsBy.set(id, list);
+  }
+  return { decisions: decisionsBy, versions: versionsBy };
+}
+
 export interface Decision {
   decisionId: string;
   effectiveFrom: string;
@@ -76,6 +171,7 @@ export async function recordDecision(
   decision: { effectiveFrom: string; reason: string; decidedBy: string },
 ): Promise<Decision> {
   const decisionId = randomUUID();
+  noteWrite(key);
   await client.insert({
     table: 'baseline_decisions',
     values: [
@@ -163,6 +259,7 @@ export async function insertBaseline(
   b: NewBaseline,
 ): Promise<string> {
   const baselineId = randomUUID();
+  noteWrite(key);
   await client.insert({
     table: 'baselines',
     values: [
