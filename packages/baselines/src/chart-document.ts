@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { findKpi, type Grain, InvalidKpiQueryError, parseKpiQuery, UnknownKpiError } from '@shewhart/kpi';
 import type { CapabilityResult, RuleName, SpecLimits } from '@shewhart/spc';
+import type { EvaluatedPoint, StageEvaluation } from './evaluate.js';
 import { type RefreshOptions, refreshSeries } from './refresh.js';
 import type { SeriesKey } from './store.js';
 
@@ -23,24 +24,10 @@ export interface ChartDocument {
     /** Why a stage with points has no limits (e.g. no variation at all). */
     note: string | null;
     /** Signals of this stage's data against the previous stage's limits (evidence of the shift). */
-    evidence: {
-      againstStage: number;
-      signals: { periodStart: string; rules: RuleName[]; z: number; value: number }[];
-    } | null;
+    evidence: NonNullable<StageEvaluation['evidence']> | null;
   }[];
-  points: {
-    periodStart: string;
-    value: number;
-    ucl: number | null;
-    lcl: number | null;
-    center: number | null;
-    z: number | null;
-    rules: RuleName[];
-    stage: number;
-    /** Rules fired against the previous stage's limits (stage > 0). */
-    againstPrevious: RuleName[];
-    provisional: boolean;
-  }[];
+  /** Every point with its limits, z, rules and stage (the Phase marker is internal). */
+  points: Omit<EvaluatedPoint, 'phase'>[];
   /** Periods with a value that cannot be charted (null, empty denominator, ln of ≤ 0). */
   skipped: string[];
   capability: (CapabilityResult & { stage: number }) | null;
@@ -100,20 +87,7 @@ export async function kpiChart(
       note: s.note ?? null,
       evidence: s.evidence ?? null,
     })),
-    points: ev.points
-      .filter((p) => inRange(p.periodStart))
-      .map((p) => ({
-        periodStart: p.periodStart,
-        value: p.value,
-        ucl: p.ucl,
-        lcl: p.lcl,
-        center: p.center,
-        z: p.z,
-        rules: p.rules,
-        stage: p.stage,
-        againstPrevious: p.againstPrevious,
-        provisional: p.provisional,
-      })),
+    points: ev.points.filter((p) => inRange(p.periodStart)).map(({ phase: _phase, ...point }) => point),
     skipped: ev.skipped.filter(inRange),
     capability: ev.capability,
     objective: extras.objective ?? null,
