@@ -160,12 +160,18 @@ describe('scaled deployment: collector → Kafka → worker → ClickHouse', () 
     // Valid by the contract, refused by ClickHouse (a lone UTF-16 surrogate in a JSON string): found
     // only by storing it, so the worker must isolate it from the good events of its batch.
     const refused = { key: 'poison', value: Buffer.from(JSON.stringify(surveyEvent(source, 'lone-\ud800'))) };
+    // Other partitions' batches are handled at the same time and share the writer's flushes.
+    const elsewhere = Array.from({ length: 300 }, (_, i) => {
+      const e = surveyEvent(source, `o-${i}`, `team-${i % 12}`);
+      return { key: e.team, value: Buffer.from(JSON.stringify(e)) };
+    });
     const messages = [
       ...Array.from({ length: 10 }, (_, i) => good(i)),
       notJson,
       invalid,
       refused,
       ...Array.from({ length: 50 }, (_, i) => good(10 + i)),
+      ...elsewhere,
     ];
     // One key, one partition, one publish: the poison sits in the middle of a batch.
     await bus.publish(`${prefix}${TOPICS.events}`, messages);
@@ -200,7 +206,7 @@ describe('scaled deployment: collector → Kafka → worker → ClickHouse', () 
     const metrics = await scrape(worker.url);
     expect(metrics.get('shewhart_worker_events_total{outcome="rejected"}')).toBe(3);
     expect(await worker.stop()).toBe(0);
-    expect(await stored(dir, source)).toEqual({ final: 60, uniq: 60, raw: 60 });
+    expect(await stored(dir, source)).toEqual({ final: 360, uniq: 360, raw: 360 });
   });
 
   it('shares the partitions between two workers, every event stored exactly once', async () => {

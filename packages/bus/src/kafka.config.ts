@@ -52,6 +52,12 @@ export interface KafkaBusOptions {
    * fixed cost per call (a ClickHouse insert) raises it to get larger handler batches from a backlog.
    */
   fetchMaxBytesPerPartition?: number;
+  /**
+   * Partitions whose batches are handled at the same time by one member (default 1). Batches of one
+   * partition never overlap; offsets stay per partition. A sink that waits on I/O (a ClickHouse
+   * insert) overlaps it with decoding the next partition's batch.
+   */
+  partitionsConsumedConcurrently?: number;
   /** First and largest delay before redelivering a batch whose handler rejected (200 / 30000). */
   redeliveryBackoffMs?: { initial: number; max: number };
   logger?: BusLogger;
@@ -106,6 +112,10 @@ export function resolveKafkaOptions(options: KafkaBusOptions): ResolvedKafkaBusO
     sessionTimeoutMs,
     heartbeatIntervalMs,
     fetchMaxWaitMs: positive('fetchMaxWaitMs', options.fetchMaxWaitMs ?? 500),
+    partitionsConsumedConcurrently: positive(
+      'partitionsConsumedConcurrently',
+      options.partitionsConsumedConcurrently ?? 1,
+    ),
     fetchMaxBytesPerPartition: positive(
       'fetchMaxBytesPerPartition',
       options.fetchMaxBytesPerPartition ?? 1024 * 1024,

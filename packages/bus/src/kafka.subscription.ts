@@ -19,6 +19,7 @@ export class KafkaSubscription implements Subscription {
   readonly #backoff: { initial: number; max: number };
   readonly #log: BusLogger;
   readonly #onStopped: () => void;
+  readonly #concurrency: number;
   #joined = false;
   #stopping = false;
   #stopped: Promise<void> | undefined;
@@ -40,6 +41,7 @@ export class KafkaSubscription implements Subscription {
     this.#backoff = options.redeliveryBackoffMs;
     this.#log = options.logger;
     this.#onStopped = onStopped;
+    this.#concurrency = options.partitionsConsumedConcurrently;
     this.#consumer = kafka.consumer({
       groupId: subscribe.groupId,
       sessionTimeout: options.sessionTimeoutMs,
@@ -81,7 +83,8 @@ export class KafkaSubscription implements Subscription {
     await this.#consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      // Each call of #eachBatch owns one partition; failures, pauses and commits are per partition.
+      partitionsConsumedConcurrently: this.#concurrency,
       eachBatch: (payload) => this.#eachBatch(payload),
     });
   }

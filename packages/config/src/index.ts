@@ -42,6 +42,7 @@ export const EnvSchema = z.object({
   KAFKA_SESSION_TIMEOUT_MS: intFrom(30_000, 6_000),
   KAFKA_MAX_BATCH_SIZE: intFrom(10_000),
   KAFKA_FETCH_MAX_BYTES_PER_PARTITION: intFrom(4 * 1024 * 1024),
+  KAFKA_CONSUMER_CONCURRENCY: intFrom(3),
   SHEWHART_WORKER_PORT: intFrom(8081, 0),
   SHEWHART_DLQ_ATTEMPTS: intFrom(3),
   SHEWHART_SHUTDOWN_TIMEOUT_MS: intFrom(30_000),
@@ -79,6 +80,7 @@ export interface AppConfig {
     sessionTimeoutMs: number;
     maxBatchSize: number;
     fetchMaxBytesPerPartition: number;
+    consumerConcurrency: number;
   };
   /** The scaled worker: its health/metrics port and the store attempts before a message is dead-lettered. */
   worker: { port: number; deadLetterAttempts: number };
@@ -126,6 +128,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
           sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
           maxBatchSize: e.KAFKA_MAX_BATCH_SIZE,
           fetchMaxBytesPerPartition: e.KAFKA_FETCH_MAX_BYTES_PER_PARTITION,
+          consumerConcurrency: e.KAFKA_CONSUMER_CONCURRENCY,
         }
       : undefined,
     worker: { port: e.SHEWHART_WORKER_PORT, deadLetterAttempts: e.SHEWHART_DLQ_ATTEMPTS },

@@ -2,6 +2,7 @@ import type { BatchContext, BatchHandler, BatchOutcome, IncomingMessage } from '
 import { type ShewhartEvent, validateEvent } from '@shewhart/events';
 import type { EventStore } from '@shewhart/warehouse';
 import { classifyStoreFailure } from './store-errors.js';
+import { StoreGate } from './store-gate.js';
 
 /**
  * Where a message that can never be stored goes, with the reason and the number of store attempts it
@@ -45,6 +46,7 @@ const add = (a: BatchOutcome, b: BatchOutcome): BatchOutcome => ({
  */
 export function createEventsHandler(options: EventsConsumerOptions): BatchHandler {
   const attempts = options.deadLetterAttempts ?? 3;
+  const gate = new StoreGate();
   return async (batch, context) => {
     const items: Item[] = [];
     const invalid: { message: IncomingMessage; reason: string }[] = [];
@@ -57,7 +59,7 @@ export function createEventsHandler(options: EventsConsumerOptions): BatchHandle
     }
     // Store first, dead-letter after: a storage outage then redelivers the batch without having
     // dead-lettered its invalid messages once per attempt.
-    let outcome = await storeIsolating(items, options, context, attempts);
+    let outcome = await store(items, options, context, attempts, gate);
     for (const { message, reason } of invalid) {
       await options.deadLetter?.(message, reason, 1);
       outcome = add(outcome, { stored: 0, duplicates: 0, rejected: 1 });
@@ -65,6 +67,24 @@ export function createEventsHandler(options: EventsConsumerOptions): BatchHandle
     options.onOutcome?.(outcome);
     return outcome;
   };
+}
+
+/** Stores the items next to other partitions' batches; when that fails for the data, isolates alone. */
+async function store(
+  items: Item[],
+  options: EventsConsumerOptions,
+  context: BatchContext | undefined,
+  attempts: number,
+  gate: StoreGate,
+): Promise<BatchOutcome> {
+  if (items.length === 0) return NOTHING;
+  try {
+    return { ...(await gate.shared(() => options.store.write(items.map((i) => i.event)))), rejected: 0 };
+  } catch (error) {
+    if (!options.deadLetter || classifyStoreFailure(error) === 'retry') throw error;
+    // The failed flush may have held other partitions' rows: whose message was refused is found alone.
+    return gate.exclusive(() => storeIsolating(items, options, context, attempts));
+  }
 }
 
 /**

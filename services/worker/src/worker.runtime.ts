@@ -70,8 +70,8 @@ export async function startWorker(options: {
 
     const store = new EventStore(warehouse.client, {
       flushRows: config.writer.flushRows,
-      // The adapter hands this process one batch at a time and the handler waits for its flush: no
-      // other writer can join a flush, so waiting for one only adds latency.
+      // Each handler waits for its flush, and the writer serializes flushes: batches of other
+      // partitions arriving meanwhile join the next flush anyway, so a timer would only add latency.
       flushMs: 1,
       logger,
       onFlush: (f) => {
@@ -90,6 +90,10 @@ export async function startWorker(options: {
       // Larger fetches from a backlog → larger inserts: each ClickHouse insert costs ~20 ms whatever
       // its size, so 1 MiB fetches (~3,000 events) capped the worker near 16,000 events/s.
       fetchMaxBytesPerPartition: kafka.fetchMaxBytesPerPartition,
+      // Several partitions' batches in flight: while ClickHouse inserts one, the next is decoded and
+      // validated, and concurrent batches share one flush (measured: a 100,000-event backlog drains
+      // in 3.1 s instead of 4.75 s with 3).
+      partitionsConsumedConcurrently: kafka.consumerConcurrency,
       logger: busLog,
     });
     bus = openedBus;
