@@ -44,6 +44,8 @@ try {
   process.stdout.write(`shewhart collector listening on ${collector.url}\n`);
   if (aborted.signal.aborted) onSignal('SIGTERM');
 } catch (error) {
+  // A signal during start-up (e.g. while waiting for the broker) is a requested stop, not a failure.
+  if (aborted.signal.aborted) process.exit(0);
   logger.fatal({ err: error }, 'collector failed to start');
   process.exit(1);
 }

@@ -43,6 +43,8 @@ try {
   process.stdout.write(`shewhart worker listening on ${runtime.url}\n`);
   if (aborted.signal.aborted) onSignal('SIGTERM');
 } catch (error) {
+  // A signal during start-up (e.g. while waiting for the broker) is a requested stop, not a failure.
+  if (aborted.signal.aborted) process.exit(0);
   logger.fatal({ err: error }, 'worker failed to start');
   process.exit(1);
 }
