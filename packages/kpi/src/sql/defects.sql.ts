@@ -1,5 +1,5 @@
 import { type Grain, hoursBetween, periodStart, SCOPE_FILTER, scopeFilter } from './common.js';
-import { defectFold, detectionPhase, inTeam, RELEASE_IDS_IN_SCOPE, RELEASES } from './folds.js';
+import { defectFold, defectsOfReleases, detectionPhase, inRange, inTeam, releaseFold } from './folds.js';
 
 /** Defect KPIs (domain.md §3.1). Invalid defects (duplicate / not_a_defect) leave every one of them. */
 
@@ -8,11 +8,14 @@ const NOW = "{now:DateTime64(3, 'UTC')}";
 export const ESCAPE_WINDOW_DAYS = 90;
 
 const inTeamDefects = inTeam('defect_events', 'defect_key', "type = 'defect.reported'");
+/** Defects of the team with a `keyType` event in the query's range (the event whose time is the period key). */
+const defectsIn = (grain: Grain, keyType: string) =>
+  `${inTeamDefects} AND ${inRange('defect_events', 'defect_key', `type = '${keyType}'`, grain)}`;
 
 /** domain.md §3.1: valid defects reported (detected) in the period. */
 export function defectArrivals(grain: Grain): string {
   return `
-    WITH defects AS (${defectFold(inTeamDefects)})
+    WITH defects AS (${defectFold(defectsIn(grain, 'defect.reported'))})
     SELECT
       ${periodStart(grain, 'reported_at')} AS period_start,
       toFloat64(count()) AS numerator,
@@ -28,7 +31,7 @@ export function defectArrivals(grain: Grain): string {
 /** domain.md §2.3: valid defects with reportedBy = customer, by reported time. */
 export function customerReportedDefects(grain: Grain): string {
   return `
-    WITH defects AS (${defectFold(inTeamDefects)})
+    WITH defects AS (${defectFold(defectsIn(grain, 'defect.reported'))})
     SELECT
       ${periodStart(grain, 'reported_at')} AS period_start,
       toFloat64(count()) AS numerator,
@@ -48,7 +51,7 @@ export function customerReportedDefects(grain: Grain): string {
  */
 export function defectResolutionTime(grain: Grain): string {
   return `
-    WITH defects AS (${defectFold(inTeamDefects)})
+    WITH defects AS (${defectFold(defectsIn(grain, 'defect.resolved'))})
     SELECT
       ${periodStart(grain, 'resolved_at')} AS period_start,
       CAST(NULL AS Nullable(Float64)) AS numerator,
@@ -65,7 +68,7 @@ export function defectResolutionTime(grain: Grain): string {
 /** domain.md §3.1: closed (valid) defects that were ever reopened / closed defects × 100, by closing time. */
 export function reopenRate(grain: Grain): string {
   return `
-    WITH defects AS (${defectFold(inTeamDefects)})
+    WITH defects AS (${defectFold(defectsIn(grain, 'defect.resolved'))})
     SELECT
       ${periodStart(grain, 'resolved_at')} AS period_start,
       toFloat64(countIf(was_reopened)) AS numerator,
@@ -122,14 +125,10 @@ export function defectBacklog(grain: Grain): string {
  * D_pre = reported no later than the shipping, D_post = escaped and reported within W days after it.
  * Per release also the phase counts for PCE. `provisional`: the release is younger than W at `{now}`.
  */
-function chargedReleases(): string {
-  const defectsOfScope = `({team:Nullable(String)} IS NULL OR defect_key IN (
-      SELECT defect_key FROM defect_events
-      WHERE type = 'defect.reported'
-        AND (release_found_in IN (${RELEASE_IDS_IN_SCOPE}) OR release_introduced IN (${RELEASE_IDS_IN_SCOPE}))))`;
+function chargedReleases(grain: Grain): string {
   const window = `d.reported_at <= r.shipped_at + INTERVAL ${ESCAPE_WINDOW_DAYS} DAY`;
   return `
-    releases AS (${RELEASES}),
+    releases AS (${releaseFold(grain)}),
     charged AS (
       SELECT
         d.release_id AS release_id,
@@ -137,7 +136,7 @@ function chargedReleases(): string {
         countIf(d.escaped AND d.reported_at > r.shipped_at AND ${window}) AS d_post,
         countIf(d.phase = {dim:String} AND ${window}) AS pce_den,
         countIf(d.phase = {dim:String} AND ${detectionPhase('d.activity')} = {dim:String} AND ${window}) AS pce_num
-      FROM (${defectFold(defectsOfScope)}) AS d
+      FROM (${defectFold(defectsOfReleases(grain))}) AS d
       INNER JOIN releases AS r ON d.release_id = r.release_id
       WHERE d.is_valid
       GROUP BY d.release_id
@@ -152,7 +151,7 @@ function chargedReleases(): string {
 
 function perRelease(grain: Grain, select: string, where = 'true'): string {
   return `
-    WITH ${chargedReleases()}
+    WITH ${chargedReleases(grain)}
     SELECT
       ${periodStart(grain, 'shipped_at')} AS period_start,
       ${select},

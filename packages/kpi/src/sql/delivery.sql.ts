@@ -1,10 +1,10 @@
 import { type Grain, hoursBetween, periodDays, periodStart, SCOPE_FILTER } from './common.js';
-import { DEPLOYMENTS, INCIDENT_CAUSED, INCIDENTS } from './folds.js';
+import { deploymentFold, INCIDENT_CAUSED, incidentFold } from './folds.js';
 
 /** domain.md §3.2: failed, rolled back, marked, or named by an incident / production deployments (not cancelled). */
 export function changeFailureRate(grain: Grain): string {
   return `
-    WITH deployments AS (${DEPLOYMENTS}), caused AS (${INCIDENT_CAUSED})
+    WITH deployments AS (${deploymentFold(grain)}), caused AS (${INCIDENT_CAUSED})
     SELECT
       ${periodStart(grain, 'deployed_at')} AS period_start,
       toFloat64(countIf(status != 'cancelled'
@@ -21,7 +21,7 @@ export function changeFailureRate(grain: Grain): string {
 /** domain.md §3.2 / kpis.md: successful production deployments per day of the period. */
 export function deploymentFrequency(grain: Grain): string {
   return `
-    WITH deployments AS (${DEPLOYMENTS})
+    WITH deployments AS (${deploymentFold(grain)})
     SELECT
       ${periodStart(grain, 'deployed_at')} AS period_start,
       toFloat64(countIf(status = 'success')) AS numerator,
@@ -36,11 +36,12 @@ export function deploymentFrequency(grain: Grain): string {
 
 /**
  * domain.md §3.2 (Four Keys): per change, first commit → its first successful production deployment;
- * non-positive lead times (automated pushes) are excluded; the period value is the R-7 median.
+ * non-positive lead times (automated pushes) are excluded; the period value is the R-7 median. Not
+ * narrowed to the query's range: a change's first deployment may lie before it.
  */
 export function leadTimeForChanges(grain: Grain): string {
   return `
-    WITH deployments AS (${DEPLOYMENTS}),
+    WITH deployments AS (${deploymentFold()}),
     changes AS (
       SELECT
         change_id,
@@ -68,7 +69,7 @@ export function leadTimeForChanges(grain: Grain): string {
 /** domain.md §3.2 (Four Keys): median opened → resolved, in hours, of incidents resolved in the period. */
 export function timeToRestore(grain: Grain): string {
   return `
-    WITH incidents AS (${INCIDENTS})
+    WITH incidents AS (${incidentFold(grain)})
     SELECT
       ${periodStart(grain, 'resolved_at')} AS period_start,
       CAST(NULL AS Nullable(Float64)) AS numerator,

@@ -11,7 +11,12 @@
  * applied after the fold), so a team query reads only that team's entities.
  */
 
+import type { Grain } from './common.js';
+
 const TEAM = '{team:Nullable(String)}';
+const FROM = "{from:Nullable(DateTime64(3, 'UTC'))}";
+const TO = "{to:Nullable(DateTime64(3, 'UTC'))}";
+const UNIT: Record<Grain, string> = { day: 'DAY', week: 'WEEK', month: 'MONTH', quarter: 'QUARTER' };
 
 /**
  * Row prefilter: all events of the entities that have an event matching `cond` in the queried team
@@ -19,6 +24,22 @@ const TEAM = '{team:Nullable(String)}';
  */
 export function inTeam(table: string, key: string, cond: string): string {
   return `(${TEAM} IS NULL OR ${key} IN (SELECT ${key} FROM ${table} WHERE team = ${TEAM} AND ${cond}))`;
+}
+
+/**
+ * Row prefilter for a bounded query: all events of the entities that have an event matching `cond` (the
+ * event whose time is the KPI's period key) between `from` and the end of the period starting at `to`.
+ * A listed period starts in [from, to], so its entities' key times lie in [from, to + 1 period): a
+ * superset, made exact by the outer period bounds. A dashboard's range then folds only its own entities.
+ */
+export function inRange(table: string, key: string, cond: string, grain: Grain): string {
+  return `((${FROM} IS NULL AND ${TO} IS NULL) OR ${key} IN (SELECT ${key} FROM ${table} WHERE ${cond}
+    AND (${FROM} IS NULL OR time >= ${FROM}) AND (${TO} IS NULL OR time < ${TO} + INTERVAL 1 ${UNIT[grain]})))`;
+}
+
+/** Rows in [from, to + 1 period): for entities made of a single event. */
+export function rowsInRange(grain: Grain): string {
+  return `(${FROM} IS NULL OR time >= ${FROM}) AND (${TO} IS NULL OR time < ${TO} + INTERVAL 1 ${UNIT[grain]})`;
 }
 
 /** The latest value of a Nullable column among rows matching `cond`, by (time, id); NULL when none carries it. */
@@ -74,7 +95,9 @@ export const detectionPhase = (activity: string) => `multiIf(
  * it carries them, else from the release event. Size, actual start and effort: the latest release event
  * carrying them. Scope: the latest release event.
  */
-export const RELEASES = `
+export function releaseFold(grain?: Grain): string {
+  const shipped = "type = 'delivery.release'";
+  return `
   SELECT
     release_id,
     shipped_at,
@@ -105,18 +128,31 @@ export const RELEASES = `
       argMaxIf(project, (time, id), type = 'delivery.release') AS project,
       countIf(type = 'delivery.release') > 0 AS shipped
     FROM delivery_events
-    WHERE kind = 'release' AND ${inTeam('delivery_events', 'entity_key', "kind = 'release'")}
+    WHERE kind = 'release' AND ${inTeam('delivery_events', 'entity_key', shipped)}
+      AND ${grain ? inRange('delivery_events', 'entity_key', shipped, grain) : 'true'}
     GROUP BY entity_key, entity_id
     HAVING shipped
   )`;
+}
 
-/** Releases of every team: the release-based defect KPIs join defects of any team to a scoped release. */
-export const RELEASE_IDS_IN_SCOPE = `
-  SELECT DISTINCT entity_id FROM delivery_events
-  WHERE kind = 'release' AND type = 'delivery.release' AND team = ${TEAM}`;
+/**
+ * Prefilter of the defects charged to the releases a query reads (releases of the team shipped in the
+ * range): the release-based defect KPIs count defects of any team charged to a release in scope.
+ */
+export function defectsOfReleases(grain: Grain): string {
+  const ids = `SELECT DISTINCT entity_id FROM delivery_events
+      WHERE kind = 'release' AND type = 'delivery.release' AND (${TEAM} IS NULL OR team = ${TEAM})
+        AND ${rowsInRange(grain)}`;
+  return `((${TEAM} IS NULL AND ${FROM} IS NULL AND ${TO} IS NULL) OR defect_key IN (
+      SELECT defect_key FROM defect_events
+      WHERE type = 'defect.reported' AND (release_found_in IN (${ids}) OR release_introduced IN (${ids}))))`;
+}
 
-/** One row per deployment: first event time is the deployment time; the latest event sets the status. */
-export const DEPLOYMENTS = `
+/**
+ * One row per deployment: first event time is the deployment time; the latest event sets the status.
+ * With a grain, only deployments with an event in the query's range (their first event is the key).
+ */
+export const deploymentFold = (grain?: Grain) => `
   SELECT
     entity_id AS deployment_id,
     min(time) AS deployed_at,
@@ -129,6 +165,7 @@ export const DEPLOYMENTS = `
     argMax(project, (time, id)) AS project
   FROM delivery_events
   WHERE kind = 'deployment' AND ${inTeam('delivery_events', 'entity_key', "kind = 'deployment'")}
+    AND ${grain ? inRange('delivery_events', 'entity_key', "kind = 'deployment'", grain) : 'true'}
   GROUP BY entity_key, entity_id`;
 
 /** Deployments named by an incident's causedByDeploymentId: change failures whatever their own status. */
@@ -137,8 +174,8 @@ export const INCIDENT_CAUSED = `
   FROM delivery_events
   WHERE kind = 'incident' AND type = 'delivery.incident.opened' AND ifNull(caused_by_deployment_id, '') != ''`;
 
-/** One row per incident: opened at its first opening, restored at its last resolution. */
-export const INCIDENTS = `
+/** One row per incident: opened at its first opening, restored at its last resolution (the range key). */
+export const incidentFold = (grain?: Grain) => `
   SELECT
     entity_id AS incident_id,
     minIf(time, type = 'delivery.incident.opened') AS opened_at,
@@ -149,13 +186,14 @@ export const INCIDENTS = `
     if(has_opened, argMaxIf(project, (time, id), type = 'delivery.incident.opened'), argMax(project, (time, id))) AS project
   FROM delivery_events
   WHERE kind = 'incident' AND ${inTeam('delivery_events', 'entity_key', "kind = 'incident'")}
+    AND ${grain ? inRange('delivery_events', 'entity_key', "type = 'delivery.incident.resolved'", grain) : 'true'}
   GROUP BY entity_key, entity_id`;
 
 /**
  * One row per review (`reviewId`): completed at its first event; a re-sent review.completed updates the
  * fields it carries. Missing hours stay NULL (each KPI says how it treats them).
  */
-export const REVIEWS = `
+export const reviewFold = (prefilter: string) => `
   SELECT
     entity_id AS review_id,
     min(time) AS reviewed_at,
@@ -170,8 +208,12 @@ export const REVIEWS = `
     argMax(team, (time, id)) AS team,
     argMax(project, (time, id)) AS project
   FROM quality_events
-  WHERE kind = 'review' AND ${inTeam('quality_events', 'entity_key', "kind = 'review'")}
+  WHERE kind = 'review' AND ${prefilter}
   GROUP BY entity_key, entity_id`;
+
+/** The reviews of the query's team (and range, with a grain). */
+export const reviewsInScope = (grain?: Grain) =>
+  `${inTeam('quality_events', 'entity_key', "kind = 'review'")} AND ${grain ? inRange('quality_events', 'entity_key', "kind = 'review'", grain) : 'true'}`;
 
 /**
  * One row per corrective action with a `capa.opened`. Closed at its first `capa.closed` (a later one only
@@ -179,7 +221,7 @@ export const REVIEWS = `
  * effectiveness result, and `result` that result. Due date and recurrence key: the latest event
  * carrying them (opened or updated). Scope: the opening event.
  */
-export const CAPAS = `
+export const capaFold = (grain?: Grain) => `
   SELECT
     entity_id AS capa_id,
     minIf(time, type = 'capa.opened') AS opened_at,
@@ -194,11 +236,12 @@ export const CAPAS = `
     argMaxIf(project, (time, id), type = 'capa.opened') AS project
   FROM quality_events
   WHERE kind = 'capa' AND ${inTeam('quality_events', 'entity_key', "kind = 'capa'")}
+    AND ${grain ? inRange('quality_events', 'entity_key', "type = 'capa.closed'", grain) : 'true'}
   GROUP BY entity_key, entity_id
   HAVING has_opened`;
 
 /** One row per survey response (entity = its (source, id) key, so a duplicated raw row counts once). */
-export const SURVEYS = `
+export const surveyFold = (grain: Grain) => `
   SELECT
     entity_id,
     min(time) AS answered_at,
@@ -207,11 +250,11 @@ export const SURVEYS = `
     any(team) AS team,
     any(project) AS project
   FROM quality_events
-  WHERE kind = 'survey' AND (${TEAM} IS NULL OR quality_events.team = ${TEAM})
+  WHERE kind = 'survey' AND (${TEAM} IS NULL OR quality_events.team = ${TEAM}) AND ${rowsInRange(grain)}
   GROUP BY entity_key, entity_id`;
 
 /** One row per complaint (`complaintId`): received at its first event, scope of its latest. */
-export const COMPLAINTS = `
+export const complaintFold = (grain: Grain) => `
   SELECT
     entity_id AS complaint_id,
     min(time) AS received_at,
@@ -219,4 +262,5 @@ export const COMPLAINTS = `
     argMax(project, (time, id)) AS project
   FROM quality_events
   WHERE kind = 'complaint' AND ${inTeam('quality_events', 'entity_key', "kind = 'complaint'")}
+    AND ${inRange('quality_events', 'entity_key', "kind = 'complaint'", grain)}
   GROUP BY entity_key, entity_id`;

@@ -1,5 +1,5 @@
 import { type Grain, periodStart, SCOPE_FILTER, sumOf } from './common.js';
-import { defectFold, REVIEWS } from './folds.js';
+import { defectFold, reviewFold, reviewsInScope } from './folds.js';
 
 /** Review / inspection KPIs (domain.md §3.3). Period key: the review's completion time. */
 
@@ -13,7 +13,7 @@ const CHECK_HOURS =
 
 function reviewSeries(grain: Grain, select: string, where = 'true'): string {
   return `
-    WITH reviews AS (${REVIEWS})
+    WITH reviews AS (${reviewFold(reviewsInScope(grain))})
     SELECT
       ${periodStart(grain, 'reviewed_at')} AS period_start,
       ${select},
@@ -80,20 +80,26 @@ export function reviewCostPerDefect(grain: Grain): string {
  * so the window is anchored on the review. Provisional until the newest review of the period is W days old.
  */
 export function reviewEffectiveness(grain: Grain): string {
-  const defectsOfScope = `({team:Nullable(String)} IS NULL OR defect_key IN (
-      SELECT defect_key FROM defect_events
-      WHERE type = 'defect.reported' AND origin_work_product_id IN (SELECT work_product_id FROM reviews)))`;
+  // The ASOF join needs every review of the work products in scope, not only those of the team/range: a
+  // later re-review (another team's, or after `to`) takes over the defects reported after it.
+  const wps = `SELECT work_product_id FROM quality_events WHERE kind = 'review' AND work_product_id IN (
+      SELECT work_product_id FROM reviews)`;
+  const everyReviewOfWps = `entity_key IN (SELECT entity_key FROM quality_events WHERE kind = 'review' AND work_product_id IN (${wps}))`;
+  const defectsOfWps = `defect_key IN (SELECT defect_key FROM defect_events
+      WHERE type = 'defect.reported' AND origin_work_product_id IN (${wps}))`;
   return `
-    WITH reviews AS (${REVIEWS} HAVING work_product_id IS NOT NULL),
+    WITH reviews AS (${reviewFold(reviewsInScope(grain))} HAVING work_product_id IS NOT NULL),
     escaped AS (
       SELECT r.review_id AS review_id, count() AS later
       FROM (
         SELECT assumeNotNull(origin_wp) AS wp, reported_at
-        FROM (${defectFold(defectsOfScope)})
+        FROM (${defectFold(defectsOfWps)})
         WHERE is_valid AND origin_wp IS NOT NULL
       ) AS d
-      ASOF INNER JOIN (SELECT review_id, assumeNotNull(work_product_id) AS wp, reviewed_at FROM reviews) AS r
-        ON d.wp = r.wp AND d.reported_at > r.reviewed_at
+      ASOF INNER JOIN (
+        SELECT review_id, assumeNotNull(work_product_id) AS wp, reviewed_at
+        FROM (${reviewFold(everyReviewOfWps)}) WHERE work_product_id IS NOT NULL
+      ) AS r ON d.wp = r.wp AND d.reported_at > r.reviewed_at
       WHERE d.reported_at <= r.reviewed_at + INTERVAL ${REVIEW_WINDOW_DAYS} DAY
       GROUP BY r.review_id
     )
