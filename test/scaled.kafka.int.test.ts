@@ -4,6 +4,7 @@
  * graceful stop (chdb allows one process per directory).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +87,29 @@ afterAll(async () => {
 describe('scaled deployment: collector → Kafka → worker → ClickHouse', () => {
   it('refuses to start without KAFKA_BROKERS and points to the embedded mode', async () => {
     await expect(startService('collector', {})).rejects.toThrow(/exited with 2[\s\S]*pnpm shewhart start/);
+  });
+
+  it('without a reachable broker: not ready, and 503 with Retry-After within the publish timeout', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: p } = probe.address() as AddressInfo;
+        probe.close(() => resolve(p));
+      });
+    });
+    const lonely = await startService('collector', {
+      ...kafkaEnv(),
+      KAFKA_BROKERS: `127.0.0.1:${port}`,
+      KAFKA_PUBLISH_TIMEOUT_MS: '1500',
+    });
+    expect((await fetch(`${lonely.url}/healthz`)).status).toBe(200);
+    expect(await isReady(lonely)).toBe(false);
+    const started = Date.now();
+    const res = await postEvents(lonely, [surveyEvent('test/lonely', 'x-1')]);
+    expect(res.status).toBe(503);
+    expect(res.retryAfter).toBe('2');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await isReady(lonely)).toBe(false);
+    expect(await lonely.stop()).toBe(0);
   });
 
   it('stores what the collector acknowledged, duplicates once', async () => {

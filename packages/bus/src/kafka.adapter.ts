@@ -186,6 +186,23 @@ export class KafkaBus implements Bus {
     }
   }
 
+  /**
+   * Connects the producer now (otherwise the first publish does), idempotent producer id included:
+   * a collector reports ready only once it could acknowledge a request.
+   */
+  async connectProducer(): Promise<void> {
+    this.#assertOpen();
+    try {
+      await this.#producerSession().connected;
+    } catch (error) {
+      throw new BusUnavailableError(
+        `Kafka: producer cannot connect: ${errorMessage(error)}`,
+        this.#options.retryAfterSeconds,
+        { cause: error },
+      );
+    }
+  }
+
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     this.#assertOpen();
     const subscription = new KafkaSubscription(this.#kafka, this.#options, options, () =>

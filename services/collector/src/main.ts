@@ -38,10 +38,14 @@ process.once('SIGINT', onSignal);
 process.once('SIGTERM', onSignal);
 
 try {
-  const collector = await startScaledCollector({ config, logger, signal: aborted.signal });
+  const collector = await startScaledCollector({
+    config,
+    logger,
+    signal: aborted.signal,
+    // A stable line for scripts and tests (logs go to stderr); readiness is /readyz.
+    onListening: (url) => process.stdout.write(`shewhart collector listening on ${url}\n`),
+  });
   shutdown = collector.shutdown;
-  // A stable line for scripts and tests (logs go to stderr).
-  process.stdout.write(`shewhart collector listening on ${collector.url}\n`);
   if (aborted.signal.aborted) onSignal('SIGTERM');
 } catch (error) {
   // A signal during start-up (e.g. while waiting for the broker) is a requested stop, not a failure.

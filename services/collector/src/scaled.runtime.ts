@@ -23,6 +23,8 @@ export async function startScaledCollector(options: {
   config: AppConfig;
   logger: Logger;
   signal?: AbortSignal;
+  /** Called once the HTTP server listens, before the broker answered (/readyz tells the rest). */
+  onListening?: (url: string) => void;
 }): Promise<ScaledCollector> {
   const { config, logger } = options;
   const kafka = config.kafka;
@@ -50,10 +52,13 @@ export async function startScaledCollector(options: {
       isReady: () => ready,
       ...(warehouse ? { warehouse: warehouse.client } : {}),
     });
-    // Listening before the broker answers: /healthz works and /readyz says 503 while we connect.
+    // Listening before the broker answers: /healthz works and /readyz says 503 until the topics exist
+    // and the producer is connected.
     const url = await app.listen({ host: config.http.host, port: config.http.port });
+    options.onListening?.(url);
     try {
-      await ensureTopicsUntilAvailable(bus, kafka.partitions, logger, options.signal);
+      await untilAvailable(() => bus.ensureTopics(topicCatalogue(kafka.partitions)), logger, options.signal);
+      await untilAvailable(() => kafkaBus.connectProducer(), logger, options.signal);
     } catch (error) {
       await app.close();
       throw error;
@@ -88,15 +93,14 @@ export async function startScaledCollector(options: {
 }
 
 /** The collector may start before the broker: retry with capped backoff until `signal` aborts. */
-async function ensureTopicsUntilAvailable(
-  bus: ReturnType<typeof prefixedBus>,
-  partitions: number,
+async function untilAvailable(
+  operation: () => Promise<void>,
   logger: Logger,
   signal?: AbortSignal,
 ): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await bus.ensureTopics(topicCatalogue(partitions));
+      await operation();
       return;
     } catch (error) {
       if (!(error instanceof BusUnavailableError) || signal?.aborted) throw error;

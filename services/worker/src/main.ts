@@ -37,10 +37,14 @@ process.once('SIGINT', onSignal);
 process.once('SIGTERM', onSignal);
 
 try {
-  const runtime = await startWorker({ config, logger, signal: aborted.signal });
+  const runtime = await startWorker({
+    config,
+    logger,
+    signal: aborted.signal,
+    // A stable line for scripts and tests (logs go to stderr); readiness is /readyz.
+    onListening: (url) => process.stdout.write(`shewhart worker listening on ${url}\n`),
+  });
   shutdown = runtime.shutdown;
-  // A stable line for scripts and tests (logs go to stderr): where the health endpoints listen.
-  process.stdout.write(`shewhart worker listening on ${runtime.url}\n`);
   if (aborted.signal.aborted) onSignal('SIGTERM');
 } catch (error) {
   // A signal during start-up (e.g. while waiting for the broker) is a requested stop, not a failure.

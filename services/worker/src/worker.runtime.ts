@@ -43,6 +43,8 @@ export async function startWorker(options: {
   config: AppConfig;
   logger: Logger;
   signal?: AbortSignal;
+  /** Called once the health server listens, before storage and broker are up (/readyz tells the rest). */
+  onListening?: (url: string) => void;
 }): Promise<WorkerRuntime> {
   const { config, logger } = options;
   const kafka = config.kafka;
@@ -59,6 +61,7 @@ export async function startWorker(options: {
     registry,
     isReady: () => ready(),
   });
+  options.onListening?.(health.url);
 
   const unlock = config.storage.url ? () => {} : lockDataDir(config.storage.dataDir);
   let warehouse: Warehouse | undefined;
