@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { Timestamp } from './primitives.js';
+import { Text, Timestamp } from './primitives.js';
 import { EVENT_TYPE_NAMES, EVENT_TYPES, type EventType } from './types.js';
 
 const envelopeFields = {
   specversion: z.literal('1.0').default('1.0'),
-  id: z.string().min(1).max(128),
-  source: z.string().min(1).max(256),
+  id: Text(1, 128),
+  source: Text(1, 256),
   time: Timestamp,
-  team: z.string().min(1).max(128).default('default'),
-  project: z.string().min(1).max(128).optional(),
+  team: Text(1, 128).default('default'),
+  project: Text(1, 128).optional(),
 };
 
 /** One schema per type: the envelope with that type's payload. Unknown top-level fields are kept. */

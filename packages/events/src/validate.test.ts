@@ -99,6 +99,26 @@ describe('event contract v1', () => {
       ['data', 'plannedEnd'],
       '',
     ],
+    [
+      { ...base, time: '0001-01-01T00:00:00Z', type: 'defect.reopened', data: { defectId: 'D' } },
+      ['time'],
+      '1900',
+    ],
+    [
+      { ...base, time: '2400-01-01T00:00:00Z', type: 'defect.reopened', data: { defectId: 'D' } },
+      ['time'],
+      '2299',
+    ],
+    [
+      { ...base, source: 'jira\ud800', type: 'defect.reopened', data: { defectId: 'D' } },
+      ['source'],
+      'lone surrogate',
+    ],
+    [
+      { ...base, type: 'defect.reopened', data: { defectId: '\udc00x' } },
+      ['data', 'defectId'],
+      'lone surrogate',
+    ],
   ])('names the bad field %#', (input, path, message) => {
     const r = validateEvent(input, 3);
     expect(r.event).toBeUndefined();
