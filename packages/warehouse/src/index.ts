@@ -1,4 +1,5 @@
 export * from './client.js';
+export { alive, lockDataDir } from './data-dir.lock.js';
 export * from './errors.js';
 export * from './event-row.js';
 export * from './event-store.js';

@@ -7,11 +7,10 @@ import {
   topicCatalogue,
 } from '@shewhart/bus';
 import { type AppConfig, ConfigError } from '@shewhart/config';
-import { EventStore, migrate, openWarehouse, type Warehouse } from '@shewhart/warehouse';
+import { EventStore, lockDataDir, migrate, openWarehouse, type Warehouse } from '@shewhart/warehouse';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { registerConsumerLag } from './consumer-lag.js';
-import { lockDataDir } from './data-dir.lock.js';
 import { deadLetterPublisher } from './dead-letter.js';
 import { createEventsHandler } from './events.consumer.js';
 import { startHealthServer } from './health.server.js';
@@ -63,7 +62,12 @@ export async function startWorker(options: {
   });
   options.onListening?.(health.url);
 
-  const unlock = config.storage.url ? () => {} : lockDataDir(config.storage.dataDir);
+  const unlock = config.storage.url
+    ? () => {}
+    : lockDataDir(
+        config.storage.dataDir,
+        'each worker needs its own SHEWHART_DATA_DIR (or a shared CLICKHOUSE_URL)',
+      );
   let warehouse: Warehouse | undefined;
   let bus: KafkaBus | undefined;
   try {

@@ -1,5 +1,6 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { alive, lockDataDir as lockEngineDir } from '@shewhart/warehouse';
 
 /**
  * The embedded engine allows one process per data directory. `start` records itself in
@@ -13,16 +14,6 @@ export interface ServerRecord {
 }
 
 const serverFile = (dataDir: string) => join(resolve(dataDir), 'shewhart.server.json');
-const lockFile = (dataDir: string) => join(resolve(dataDir), 'engine.lock');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function writeServerRecord(dataDir: string, url: string): void {
   const record: ServerRecord = { pid: process.pid, url, startedAt: new Date().toISOString() };
@@ -43,27 +34,7 @@ export function findRunningServer(dataDir: string): ServerRecord | undefined {
   }
 }
 
-/** Takes the directory's engine lock; throws a clear error when another live process holds it. */
+/** Takes the directory's engine lock; a command run while `shewhart start` holds it goes through HTTP. */
 export function lockDataDir(dataDir: string): () => void {
-  mkdirSync(resolve(dataDir), { recursive: true });
-  const path = lockFile(dataDir);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeFileSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(path, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number(readFileSync(path, 'utf8'));
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
-        throw new Error(
-          `the data directory ${resolve(dataDir)} is in use by process ${holder}; ` +
-            'stop it, or run this command while `shewhart start` serves the directory',
-        );
-      }
-      rmSync(path, { force: true }); // stale lock of a process that is gone
-    }
-  }
-  throw new Error(`could not lock ${resolve(dataDir)}`);
+  return lockEngineDir(dataDir, 'stop it, or run this command while `shewhart start` serves the directory');
 }

@@ -1,7 +1,8 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-function alive(pid: number): boolean {
+/** True while a process with this pid exists (EPERM: it exists but is not ours). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -15,7 +16,10 @@ function alive(pid: number): boolean {
  * `shewhart start` and the CLI take, so a worker and an embedded server never share a directory); a
  * lock left by a killed process is taken over. Returns the release function.
  */
-export function lockDataDir(dataDir: string): () => void {
+export function lockDataDir(
+  dataDir: string,
+  hint = 'stop it, or give this process its own data directory (or a shared CLICKHOUSE_URL)',
+): () => void {
   mkdirSync(resolve(dataDir), { recursive: true });
   const path = join(resolve(dataDir), 'engine.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -28,10 +32,7 @@ export function lockDataDir(dataDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(path, 'utf8'));
       if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
-        throw new Error(
-          `the data directory ${resolve(dataDir)} is in use by process ${holder}; ` +
-            'each worker needs its own SHEWHART_DATA_DIR (or a shared CLICKHOUSE_URL)',
-        );
+        throw new Error(`the data directory ${resolve(dataDir)} is in use by process ${holder}; ${hint}`);
       }
       rmSync(path, { force: true });
     }
