@@ -181,8 +181,9 @@ describe('scaled deployment: collector → Kafka → worker → ClickHouse', () 
       key: 'poison',
       value: Buffer.from(JSON.stringify({ ...surveyEvent(source, 'invalid'), data: { scale: 'stars' } })),
     };
-    // Valid by the contract, refused by ClickHouse (a lone UTF-16 surrogate in a JSON string): found
-    // only by storing it, so the worker must isolate it from the good events of its batch.
+    // A lone UTF-16 surrogate: ClickHouse would refuse it, so the contract refuses it first (the worker
+    // re-validates every message it consumes). No contract-valid event is known that storage refuses;
+    // the bisection that isolates such a message is covered by store-errors/store-gate unit tests.
     const refused = { key: 'poison', value: Buffer.from(JSON.stringify(surveyEvent(source, 'lone-\ud800'))) };
     // Other partitions' batches are handled at the same time and share the writer's flushes.
     const elsewhere = Array.from({ length: 300 }, (_, i) => {
@@ -211,15 +212,15 @@ describe('scaled deployment: collector → Kafka → worker → ClickHouse', () 
     expect(byValue.get(notJson.value.toString())?.headers[DEAD_LETTER_HEADERS.reason]).toMatch(/^not JSON/);
     expect(byValue.get(invalid.value.toString())?.headers[DEAD_LETTER_HEADERS.reason]).toMatch(/data\.scale/);
     const refusedLetter = byValue.get(refused.value.toString());
-    expect(refusedLetter?.headers[DEAD_LETTER_HEADERS.reason]).toMatch(/^refused by storage: .*surrogate/);
-    expect(refusedLetter?.headers[DEAD_LETTER_HEADERS.attempt]).toBe('3');
+    expect(refusedLetter?.headers[DEAD_LETTER_HEADERS.reason]).toMatch(/^id: must be valid Unicode/);
+    expect(refusedLetter?.headers[DEAD_LETTER_HEADERS.attempt]).toBe('1');
     for (const letter of [a, b, c]) {
       expect(letter.key).toBe('poison');
       expect(letter.headers[DEAD_LETTER_HEADERS.topic]).toBe(`${prefix}${TOPICS.events}`);
       expect(letter.headers[DEAD_LETTER_HEADERS.partition]).toMatch(/^\d+$/);
       expect(letter.headers[DEAD_LETTER_HEADERS.offset]).toMatch(/^\d+$/);
     }
-    expect(new Set(letters.map((l) => l.headers[DEAD_LETTER_HEADERS.attempt]))).toEqual(new Set(['1', '3']));
+    expect(new Set(letters.map((l) => l.headers[DEAD_LETTER_HEADERS.attempt]))).toEqual(new Set(['1']));
     // Offsets 10, 11, 12 of the partition: the three poison messages, in order.
     const offsets = letters.map((l) => Number(l.headers[DEAD_LETTER_HEADERS.offset])).sort((x, y) => x - y);
     expect(offsets.map((o) => o - (offsets[0] ?? 0))).toEqual([0, 1, 2]);
@@ -247,7 +248,7 @@ describe('scaled deployment: collector → Kafka → worker → ClickHouse', () 
           ? true
           : undefined;
       },
-      30_000,
+      60_000,
       200,
     );
     const source = 'test/shared';
