@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { findKpi, GRAINS, type Grain, type KpiDefinition, queryKpi } from '@shewhart/kpi';
+import { findKpi, GRAINS, type Grain, type KpiDefinition, type KpiPoint, queryKpi } from '@shewhart/kpi';
 import { CONSTANTS_TABLE_ID, type SpecLimits } from '@shewhart/spc';
 import { type BaselineVersion, evaluateSeries, type SeriesEvaluation } from './evaluate.js';
 import {
@@ -17,6 +17,7 @@ import {
   seriesId,
   writes,
 } from './store.js';
+import { queryByTeam } from './team-fanout.js';
 
 export const DEFAULT_RULES = ['WE1', 'WE4'];
 
@@ -26,6 +27,10 @@ export interface RefreshOptions {
   asOf?: Date;
   /** Preloaded state (refreshAll loads it once for every series instead of once per series). */
   preloaded?: { changes: string[]; decisions: Decision[]; versions: BaselineVersion[] };
+  /** The series' points, when already queried (refreshAll queries every team of a KPI at once). */
+  points?: KpiPoint[];
+  /** Collect the signals instead of inserting them (refreshAll inserts them in one batch). */
+  collectSignals?: (key: SeriesKey, signals: SignalRow[]) => void;
 }
 
 export interface RefreshedSeries {
@@ -63,13 +68,15 @@ async function refreshNow(
 ): Promise<RefreshedSeries> {
   const kpi = findKpi(key.kpi);
   if (!kpi) throw new Error(`unknown KPI: ${key.kpi}`);
-  const series = await queryKpi(client, key.kpi, {
-    period: key.grain,
-    ...(key.team ? { team: key.team } : {}),
-    ...(key.project ? { project: key.project } : {}),
-    ...(kpi.dimension && key.dim ? { [kpi.dimension.name]: key.dim } : {}),
-    ...(options.asOf ? { asOf: options.asOf.toISOString() } : {}),
-  });
+  const series = options.points
+    ? { points: options.points }
+    : await queryKpi(client, key.kpi, {
+        period: key.grain,
+        ...(key.team ? { team: key.team } : {}),
+        ...(key.project ? { project: key.project } : {}),
+        ...(kpi.dimension && key.dim ? { [kpi.dimension.name]: key.dim } : {}),
+        ...(options.asOf ? { asOf: options.asOf.toISOString() } : {}),
+      });
   const [changes, decided, versions] = options.preloaded
     ? [options.preloaded.changes, options.preloaded.decisions, options.preloaded.versions]
     : await Promise.all([
@@ -184,7 +191,8 @@ async function refreshNow(
       }
     }
   });
-  await insertSignals(client, key, signals);
+  if (options.collectSignals) options.collectSignals(key, signals);
+  else await insertSignals(client, [{ key, signals }]);
   return { key, kpi, evaluation, baselineIds, newVersions, signals: signals.length };
 }
 
@@ -215,18 +223,29 @@ export async function refreshAll(
   for (const kpi of kpis) {
     for (const grain of grains) {
       if (!GRAINS.includes(grain)) continue;
+      const dim = kpi.dimension?.default ?? '';
+      // Every team's series in one query where the KPI's SQL allows it; else one query per team.
+      let byTeam: Map<string, KpiPoint[]> | undefined;
+      try {
+        byTeam = await queryByTeam(client, kpi, grain, { dim, asOf: options.asOf });
+      } catch {
+        byTeam = undefined;
+      }
+      const pending: { key: SeriesKey; signals: SignalRow[] }[] = [];
       for (const team of ['', ...teams]) {
-        const key: SeriesKey = { kpi: kpi.id, team, project: '', dim: kpi.dimension?.default ?? '', grain };
+        const key: SeriesKey = { kpi: kpi.id, team, project: '', dim, grain };
         try {
           const id = seriesId(key);
           const fresh = (writes.get(id) ?? 0) === (writesAtLoad.get(id) ?? 0);
           const r = await refreshSeries(client, key, {
             asOf: options.asOf,
+            ...(team !== '' && byTeam ? { points: byTeam.get(team) ?? [] } : {}),
+            collectSignals: (k, list) => pending.push({ key: k, signals: list }),
             preloaded: fresh
               ? {
                   changes: changeStartsFor(changes, key),
-                  decisions: stored.decisions.get(seriesId(key)) ?? [],
-                  versions: stored.versions.get(seriesId(key)) ?? [],
+                  decisions: stored.decisions.get(id) ?? [],
+                  versions: stored.versions.get(id) ?? [],
                 }
               : undefined,
           });
@@ -237,6 +256,7 @@ export async function refreshAll(
           failed.push({ key, error: (error as Error).message });
         }
       }
+      await insertSignals(client, pending);
     }
   }
   return { series, newVersions, signals, failed };

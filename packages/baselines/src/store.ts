@@ -302,25 +302,27 @@ export interface SignalRow {
   z: number;
 }
 
+/** One row of `signals`. */
+export function signalRecord(key: SeriesKey, s: SignalRow) {
+  return {
+    ...key,
+    stage_from: s.stageFrom,
+    rule: s.rule,
+    period_start: s.periodStart,
+    baseline_id: s.baselineId,
+    value: s.value,
+    z: s.z,
+  };
+}
+
+/** Inserts the signals of several series in one insert. */
 export async function insertSignals(
   client: ClickHouseClient,
-  key: SeriesKey,
-  signals: SignalRow[],
+  batch: readonly { key: SeriesKey; signals: readonly SignalRow[] }[],
 ): Promise<void> {
-  if (signals.length === 0) return;
-  await client.insert({
-    table: 'signals',
-    values: signals.map((s) => ({
-      ...key,
-      stage_from: s.stageFrom,
-      rule: s.rule,
-      period_start: s.periodStart,
-      baseline_id: s.baselineId,
-      value: s.value,
-      z: s.z,
-    })),
-    format: 'JSONEachRow',
-  });
+  const values = batch.flatMap((b) => b.signals.map((s) => signalRecord(b.key, s)));
+  if (values.length === 0) return;
+  await client.insert({ table: 'signals', values, format: 'JSONEachRow' });
 }
 
 export interface StoredSignal extends SignalRow {
