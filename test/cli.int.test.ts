@@ -91,6 +91,25 @@ describe('shewhart import', () => {
     ]);
   });
 
+  it('passes the dimension and the evaluation instant through', () => {
+    const bad = cli('kpi', 'show', 'defect_density', '--unit', 'furlongs');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('unit: must be one of: kloc, function_points, story_points');
+    const ok = cli(
+      'kpi',
+      'show',
+      'defect_density',
+      '--unit',
+      'story_points',
+      '--as-of',
+      '2026-04-01',
+      '--format',
+      'json',
+    );
+    expect(ok.code, ok.err).toBe(0);
+    expect(JSON.parse(ok.out)).toMatchObject({ kpi: 'defect_density', points: [] });
+  });
+
   it('explains bad usage', () => {
     const r = cli('kpi', 'show', 'no_such_kpi');
     expect(r.code).toBe(1);

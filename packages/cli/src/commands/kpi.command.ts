@@ -64,6 +64,9 @@ export function register(program: Command): void {
       to: flags.to,
       team: flags.team,
       project: flags.project,
+      unit: flags.unit,
+      phase: flags.phase,
+      asOf: flags.asOf,
     };
     const q = parseKpiQuery(query, findKpi(id)); // fail fast with the same messages as the API
     const config = configFrom(flags);
@@ -83,6 +86,7 @@ export function register(program: Command): void {
                 project: q.project,
                 from: iso(q.from),
                 to: iso(q.to),
+                asOf: q.asOf?.toISOString(),
               })
             : { kpi: id, period: q.period, points: [] };
         } else series = await queryKpi(warehouse.client, id, query as Record<string, unknown>);
