@@ -21,6 +21,30 @@ import { queryByTeam } from './team-fanout.js';
 
 export const DEFAULT_RULES = ['WE1', 'WE4'];
 
+/**
+ * Signals this process already stored. The signals table deduplicates on its key anyway, so this only
+ * spares re-inserting tens of thousands of unchanged rows on every full refresh.
+ */
+const storedSignals = new Set<string>();
+const MAX_REMEMBERED = 2_000_000;
+
+const signalId = (key: SeriesKey, s: SignalRow) =>
+  `${seriesId(key)}|${s.stageFrom}|${s.rule}|${s.periodStart}|${s.baselineId}`;
+
+/** Inserts the signals not yet stored by this process; remembers them only once the insert succeeded. */
+async function insertNewSignals(
+  client: ClickHouseClient,
+  batch: { key: SeriesKey; signals: SignalRow[] }[],
+): Promise<void> {
+  const fresh = batch.map((b) => ({
+    key: b.key,
+    signals: b.signals.filter((s) => !storedSignals.has(signalId(b.key, s))),
+  }));
+  await insertSignals(client, fresh);
+  if (storedSignals.size >= MAX_REMEMBERED) storedSignals.clear();
+  for (const b of fresh) for (const s of b.signals) storedSignals.add(signalId(b.key, s));
+}
+
 export interface RefreshOptions {
   rules?: readonly string[];
   spec?: SpecLimits;
@@ -256,7 +280,7 @@ export async function refreshAll(
           failed.push({ key, error: (error as Error).message });
         }
       }
-      await insertSignals(client, pending);
+      await insertNewSignals(client, pending);
     }
   }
   return { series, newVersions, signals, failed };
