@@ -148,3 +148,4 @@ export const REDACT_PATHS = [
   '*.ingestTokens',
 ];
 export { createLogger } from './logger.js';
+export { type ServiceMainOptions, serviceMain } from './service-main.js';
