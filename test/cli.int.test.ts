@@ -110,6 +110,43 @@ describe('shewhart import', () => {
     expect(JSON.parse(ok.out)).toMatchObject({ kpi: 'defect_density', points: [] });
   });
 
+  it('records an assignable cause and re-establishes a baseline by a recorded decision', () => {
+    const cause = cli(
+      'baseline',
+      'cause',
+      'change_failure_rate',
+      '--team',
+      'payments',
+      '--period-start',
+      '2026-03-04',
+      '--code',
+      'TOOLING',
+      '--ref',
+      'CAR-3',
+    );
+    expect(cause.code, cause.err).toBe(0);
+    // One week of data: no baseline yet, so nothing to take the point out of.
+    expect(cause.out).toMatch(
+      /recorded cause .* for the period starting 2026-03-02: the point stays in its baseline/,
+    );
+    const noReason = cli('baseline', 'rebase', 'change_failure_rate', '--team', 'payments');
+    expect(noReason.code).toBe(1);
+    expect(noReason.err).toContain("required option '--reason <text>'");
+    const rebase = cli(
+      'baseline',
+      'rebase',
+      'change_failure_rate',
+      '--team',
+      'payments',
+      '--reason',
+      'new pipeline',
+    );
+    expect(rebase.code, rebase.err).toBe(0);
+    expect(rebase.out).toMatch(/recorded decision .*: new baseline from 2026-03-02/);
+    const list = cli('baseline', 'list', '--format', 'json');
+    expect(list.code, list.err).toBe(0);
+  });
+
   it('explains bad usage', () => {
     const r = cli('kpi', 'show', 'no_such_kpi');
     expect(r.code).toBe(1);

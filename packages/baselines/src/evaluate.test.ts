@@ -128,6 +128,35 @@ describe('evaluateSeries', () => {
   });
 });
 
+describe('assignable causes (domain.md §5.9 rule 2)', () => {
+  const withOutlier = [...stable.slice(0, 5), 40, ...stable.slice(6)];
+
+  it('removes a flagged Phase-I point that has a recorded cause, and records it as excluded', () => {
+    const points = weekly(withOutlier);
+    const outlier = points[5]?.periodStart as string;
+    const kept = evaluateSeries({ kpi: xmr, points, stageStarts: [] });
+    expect(kept.points[5]?.rules).toContain('WE1');
+    expect(kept.stages[0]?.unexplainedSignals).toEqual([outlier]);
+
+    const cleaned = evaluateSeries({ kpi: xmr, points, stageStarts: [], causes: new Set([outlier]) });
+    const others = withOutlier.filter((_, i) => i !== 5);
+    expect(cleaned.stages[0]?.center).toBeCloseTo(others.reduce((a, b) => a + b, 0) / others.length, 12);
+    expect(cleaned.stages[0]?.fit).toMatchObject({ nPoints: 19, excluded: [outlier] });
+    expect(cleaned.stages[0]?.unexplainedSignals).toEqual([]);
+  });
+
+  it('keeps a point with a cause that is not flagged (a cause alone is no reason to drop data)', () => {
+    const points = weekly(stable);
+    const ev = evaluateSeries({
+      kpi: xmr,
+      points,
+      stageStarts: [],
+      causes: new Set([points[3]?.periodStart as string]),
+    });
+    expect(ev.stages[0]?.fit).toMatchObject({ nPoints: 20, excluded: [] });
+  });
+});
+
 describe('periods', () => {
   it('aligns to ISO weeks, months and quarters in UTC', () => {
     const t = new Date('2026-11-25T13:00:00Z');

@@ -108,6 +108,11 @@ export interface EvaluateInput {
   rules?: readonly string[] | string;
   /** Specification limits in KPI units (from an objective), for capability on the latest stage. */
   spec?: SpecLimits;
+  /**
+   * Period starts with a recorded assignable cause. In Phase I such a point leaves the baseline only
+   * while it is flagged, iterating until no flagged point with a cause remains (domain.md §5.9 rule 2).
+   */
+  causes?: ReadonlySet<string>;
 }
 
 /**
@@ -157,9 +162,7 @@ export function evaluateSeries(input: EvaluateInput): SeriesEvaluation {
         chart: mapping.chart,
         ...chartData(mapping, inStage),
         rules,
-        ...(usable
-          ? { center: frozen.center, sigma: frozen.sigma }
-          : { phase1: Math.min(FIRM_AT, inStage.length) }),
+        ...(usable ? { center: frozen.center, sigma: frozen.sigma } : phaseOne(inStage, input.causes)),
         minBaseline: MIN_BASELINE,
         firmAt: FIRM_AT,
         ...(spec && mapping.chart === 'xmr' ? { spec } : {}),
@@ -285,6 +288,29 @@ function bare(p: KpiPoint, stage: number, _m: ChartMapping): EvaluatedPoint {
     phase: null,
     provisional: p.provisional,
   };
+}
+
+/**
+ * The Phase-I window of a stage and the points in it with a recorded cause (1-based). The window holds
+ * FIRM_AT points plus one for each point with a cause, so a baseline that drops a point for an
+ * assignable cause still reaches 20 values and becomes firm.
+ */
+function phaseOne(
+  points: readonly KpiPoint[],
+  causes: ReadonlySet<string> | undefined,
+): { phase1: number; exclude: number[] } {
+  const withCause = (w: number) => {
+    const out: number[] = [];
+    for (let i = 0; i < w; i++) if (causes?.has((points[i] as KpiPoint).periodStart)) out.push(i + 1);
+    return out;
+  };
+  let window = Math.min(FIRM_AT, points.length);
+  for (;;) {
+    const next = Math.min(points.length, FIRM_AT + withCause(window).length);
+    if (next === window) break;
+    window = next;
+  }
+  return { phase1: window, exclude: withCause(window) };
 }
 
 /** The centre of a stage without limits: Σnumerators/Σdenominators for p/u, else the mean value. */

@@ -3,9 +3,12 @@ import { findKpi, GRAINS, type Grain, type KpiDefinition, type KpiPoint, queryKp
 import { CONSTANTS_TABLE_ID, type SpecLimits } from '@shewhart/spc';
 import { type BaselineVersion, evaluateSeries, type SeriesEvaluation } from './evaluate.js';
 import {
+  type AssignableCause,
+  allCauses,
   allDecisionsAndVersions,
   allProcessChanges,
   baselineVersions,
+  causes,
   changeStartsFor,
   type Decision,
   decisions,
@@ -50,7 +53,12 @@ export interface RefreshOptions {
   spec?: SpecLimits;
   asOf?: Date;
   /** Preloaded state (refreshAll loads it once for every series instead of once per series). */
-  preloaded?: { changes: string[]; decisions: Decision[]; versions: BaselineVersion[] };
+  preloaded?: {
+    changes: string[];
+    decisions: Decision[];
+    versions: BaselineVersion[];
+    causes: AssignableCause[];
+  };
   /** The series' points, when already queried (refreshAll queries every team of a KPI at once). */
   points?: KpiPoint[];
   /** Collect the signals instead of inserting them (refreshAll inserts them in one batch). */
@@ -101,12 +109,18 @@ async function refreshNow(
         ...(kpi.dimension && key.dim ? { [kpi.dimension.name]: key.dim } : {}),
         ...(options.asOf ? { asOf: options.asOf.toISOString() } : {}),
       });
-  const [changes, decided, versions] = options.preloaded
-    ? [options.preloaded.changes, options.preloaded.decisions, options.preloaded.versions]
+  const [changes, decided, versions, recordedCauses] = options.preloaded
+    ? [
+        options.preloaded.changes,
+        options.preloaded.decisions,
+        options.preloaded.versions,
+        options.preloaded.causes,
+      ]
     : await Promise.all([
         processChangeStarts(client, key),
         decisions(client, key),
         baselineVersions(client, key),
+        causes(client, key),
       ]);
   const latest = new Map<string, BaselineVersion>();
   for (const v of versions) latest.set(v.stageFrom, v); // oldest first: the last one wins
@@ -124,6 +138,7 @@ async function refreshNow(
     frozen,
     rules,
     spec: options.spec,
+    causes: new Set(recordedCauses.map((c) => c.periodStart)),
   });
 
   const baselineIds = new Map<string, string>();
@@ -238,7 +253,11 @@ export async function refreshAll(
   const { KPIS } = await import('@shewhart/kpi');
   const kpis = options.kpis ?? (KPIS as readonly KpiDefinition[]);
   const grains = options.grains ?? (['week'] as Grain[]);
-  const [changes, stored] = await Promise.all([allProcessChanges(client), allDecisionsAndVersions(client)]);
+  const [changes, stored, causesBySeries] = await Promise.all([
+    allProcessChanges(client),
+    allDecisionsAndVersions(client),
+    allCauses(client),
+  ]);
   const writesAtLoad = new Map(writes);
   let series = 0;
   let newVersions = 0;
@@ -270,6 +289,7 @@ export async function refreshAll(
                   changes: changeStartsFor(changes, key),
                   decisions: stored.decisions.get(id) ?? [],
                   versions: stored.versions.get(id) ?? [],
+                  causes: causesBySeries.get(id) ?? [],
                 }
               : undefined,
           });

@@ -415,3 +415,89 @@ export async function listBaselines(
     lclDisplay: r.lcl_display === null ? null : Number(r.lcl_display),
   }));
 }
+
+export interface AssignableCause {
+  causeId: string;
+  periodStart: string;
+  causeCode: string;
+  reference: string;
+  note: string;
+  recordedBy: string;
+  recordedAt: string;
+}
+
+const CAUSE_COLUMNS = `cause_id, toString(period_start) AS period_start, cause_code, reference, note, recorded_by,
+  toString(recorded_at) AS recorded_at`;
+
+interface CauseRow {
+  cause_id: string;
+  period_start: string;
+  cause_code: string;
+  reference: string;
+  note: string;
+  recorded_by: string;
+  recorded_at: string;
+}
+
+const toCause = (r: CauseRow): AssignableCause => ({
+  causeId: r.cause_id,
+  periodStart: r.period_start,
+  causeCode: r.cause_code,
+  reference: r.reference,
+  note: r.note,
+  recordedBy: r.recorded_by,
+  recordedAt: r.recorded_at,
+});
+
+/** Records an assignable cause against one point of a series (domain.md §5.9 rule 2). */
+export async function recordCause(
+  client: ClickHouseClient,
+  key: SeriesKey,
+  cause: { periodStart: string; causeCode: string; reference: string; note?: string; recordedBy: string },
+): Promise<AssignableCause> {
+  const causeId = randomUUID();
+  noteWrite(key);
+  await client.insert({
+    table: 'assignable_causes',
+    values: [
+      {
+        cause_id: causeId,
+        ...key,
+        period_start: cause.periodStart,
+        cause_code: cause.causeCode,
+        reference: cause.reference,
+        note: cause.note ?? '',
+        recorded_by: cause.recordedBy,
+      },
+    ],
+    format: 'JSONEachRow',
+  });
+  const stored = (await causes(client, key)).find((c) => c.causeId === causeId);
+  if (!stored) throw new Error('cause was not stored');
+  return stored;
+}
+
+export async function causes(client: ClickHouseClient, key: SeriesKey): Promise<AssignableCause[]> {
+  const rs = await client.query({
+    query: `SELECT ${CAUSE_COLUMNS} FROM assignable_causes WHERE ${KEY_FILTER} ORDER BY period_start, recorded_at`,
+    query_params: { ...key },
+    format: 'JSONEachRow',
+  });
+  return (await rs.json<CauseRow>()).map(toCause);
+}
+
+/** Every recorded cause, grouped by series (for refreshing many series at once). */
+export async function allCauses(client: ClickHouseClient): Promise<Map<string, AssignableCause[]>> {
+  const rs = await client.query({
+    query: `SELECT kpi, team, project, dim, grain, ${CAUSE_COLUMNS} FROM assignable_causes ORDER BY period_start, recorded_at`,
+    format: 'JSONEachRow',
+  });
+  const by = new Map<string, AssignableCause[]>();
+  for (const r of await rs.json<CauseRow & SeriesKey>()) {
+    const id = seriesId(r);
+    const list = by.get(id) ?? [];
+    list.push(toCause(r));
+    by.set(id, list);
+  }
+  return by;
+}

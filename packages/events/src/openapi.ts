@@ -226,6 +226,53 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      '/v1/baselines/{kpi}/causes': {
+        get: {
+          summary: 'Assignable causes recorded against points of a series',
+          parameters: [
+            { name: 'kpi', in: 'path', required: true, schema: { type: 'string' } },
+            {
+              name: 'period',
+              in: 'query',
+              schema: { enum: ['day', 'week', 'month', 'quarter'], default: 'week' },
+            },
+            { name: 'team', in: 'query', schema: { type: 'string' } },
+            { name: 'project', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: { '200': { description: '{ causes: [...] }' } },
+        },
+        post: {
+          summary:
+            'Record an assignable cause (cause code + NC/CAR) against one point (domain.md §5.9 rule 2)',
+          parameters: [{ name: 'kpi', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['periodStart', 'causeCode', 'reference'],
+                  properties: {
+                    periodStart: { type: 'string', format: 'date' },
+                    causeCode: { type: 'string' },
+                    reference: { type: 'string' },
+                    note: { type: 'string' },
+                    period: { enum: ['day', 'week', 'month', 'quarter'], default: 'week' },
+                    team: { type: 'string' },
+                    project: { type: 'string' },
+                    recordedBy: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '201': { description: '{ cause, excluded, stage }' },
+            '400': err('Missing cause code or reference'),
+            '404': err('Unknown KPI id'),
+          },
+        },
+      },
       '/v1/signals': {
         get: {
           summary: 'Special-cause signals (rule, point, stage, the baseline they were raised against)',

@@ -1,9 +1,11 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
+  causes,
   kpiChart,
   listBaselines,
   listSignals,
   periodStartOf,
+  recordCause,
   recordDecision,
   refreshSeries,
   type SeriesKey,
@@ -85,33 +87,8 @@ export function registerBaselineRoutes(
     handle(reply, async () => {
       const kpi = findKpi(request.params.kpi);
       if (!kpi) throw new UnknownKpiError(`unknown KPI: ${request.params.kpi}`);
-      // The collector reads JSON bodies as text (see app.ts); parse it here.
-      let raw: unknown = request.body ?? {};
-      if (typeof raw === 'string') {
-        try {
-          raw = raw.trim() === '' ? {} : JSON.parse(raw);
-        } catch {
-          throw new InvalidKpiQueryError([{ path: '', message: 'body is not valid JSON' }]);
-        }
-      }
-      const parsed = RebaseBody.safeParse(raw);
-      if (!parsed.success) {
-        throw new InvalidKpiQueryError(
-          parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-        );
-      }
-      const body = parsed.data;
-      const q = parseKpiQuery(
-        { period: body.period, team: body.team, project: body.project, unit: body.unit, phase: body.phase },
-        kpi,
-      );
-      const key: SeriesKey = {
-        kpi: kpi.id,
-        team: q.team ?? '',
-        project: q.project ?? '',
-        dim: q.dimension ?? '',
-        grain: q.period,
-      };
+      const body = parseBody(RebaseBody, request.body);
+      const key = seriesKeyOf(kpi, body);
       const before = await refreshSeries(client, key);
       const current = before.evaluation.stages.at(-1)?.from;
       const from = body.from ? ymd(periodStartOf(new Date(`${body.from}T00:00:00Z`), key.grain)) : current;
@@ -139,6 +116,94 @@ export function registerBaselineRoutes(
       });
     }),
   );
+
+  app.post<{ Params: { kpi: string }; Body: unknown }>('/v1/baselines/:kpi/causes', async (request, reply) =>
+    handle(reply, async () => {
+      const kpi = findKpi(request.params.kpi);
+      if (!kpi) throw new UnknownKpiError(`unknown KPI: ${request.params.kpi}`);
+      const body = parseBody(CauseBody, request.body);
+      const key = seriesKeyOf(kpi, body);
+      const periodStart = ymd(periodStartOf(new Date(`${body.periodStart}T00:00:00Z`), key.grain));
+      const cause = await recordCause(client, key, { ...body, periodStart });
+      const after = await refreshSeries(client, key);
+      const stage = after.evaluation.stages.find(
+        (s) => s.from <= periodStart && (s.to === null || periodStart <= s.to),
+      );
+      return reply.code(201).send({
+        cause,
+        // Whether the point left its stage's baseline (only a flagged Phase-I point of a baseline that is
+        // not yet frozen does; a frozen one changes only through a recorded rebase decision).
+        excluded: stage?.fit?.excluded.includes(periodStart) ?? false,
+        stage: stage
+          ? { from: stage.from, status: stage.status, center: stage.center, frozen: Boolean(stage.frozen) }
+          : null,
+      });
+    }),
+  );
+
+  app.get<{ Params: { kpi: string }; Querystring: Record<string, string> }>(
+    '/v1/baselines/:kpi/causes',
+    async (request, reply) =>
+      handle(reply, async () => {
+        const kpi = findKpi(request.params.kpi);
+        if (!kpi) throw new UnknownKpiError(`unknown KPI: ${request.params.kpi}`);
+        const sel = parseBody(z.object(SeriesSelector), request.query);
+        return { causes: await causes(client, seriesKeyOf(kpi, sel)) };
+      }),
+  );
+}
+
+const SeriesSelector = {
+  period: z.enum(['day', 'week', 'month', 'quarter']).default('week'),
+  team: z.string().min(1).optional(),
+  project: z.string().min(1).optional(),
+  unit: z.string().optional(),
+  phase: z.string().optional(),
+};
+
+const CauseBody = z.object({
+  ...SeriesSelector,
+  periodStart: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD (the start of the period)'),
+  causeCode: z.string().trim().min(1, 'is required (the cause code)'),
+  reference: z.string().trim().min(1, 'is required (the NC/CAR that found the cause)'),
+  note: z.string().max(2000).optional(),
+  recordedBy: z.string().min(1).max(200).default('api'),
+});
+
+function seriesKeyOf(
+  kpi: NonNullable<ReturnType<typeof findKpi>>,
+  sel: { period: string; team?: string; project?: string; unit?: string; phase?: string },
+): SeriesKey {
+  const q = parseKpiQuery(
+    { period: sel.period, team: sel.team, project: sel.project, unit: sel.unit, phase: sel.phase },
+    kpi,
+  );
+  return {
+    kpi: kpi.id,
+    team: q.team ?? '',
+    project: q.project ?? '',
+    dim: q.dimension ?? '',
+    grain: q.period,
+  };
+}
+
+/** The collector reads JSON bodies as text (see app.ts): parse and validate one here. */
+function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
+  let raw: unknown = body ?? {};
+  if (typeof raw === 'string') {
+    try {
+      raw = raw.trim() === '' ? {} : JSON.parse(raw);
+    } catch {
+      throw new InvalidKpiQueryError([{ path: '', message: 'body is not valid JSON' }]);
+    }
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new InvalidKpiQueryError(
+      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
+  }
+  return parsed.data;
 }
 
 async function handle<T>(reply: FastifyReply, fn: () => Promise<T>): Promise<T | FastifyReply> {

@@ -1,6 +1,7 @@
 import {
   listBaselines,
   periodStartOf,
+  recordCause,
   recordDecision,
   refreshAll,
   refreshSeries,
@@ -218,4 +219,92 @@ export function register(program: Command): void {
       );
     }
   });
+
+  addCommonFlags(
+    baseline
+      .command('cause <kpi>')
+      .description(
+        'record an assignable cause against one point (cause code + NC/CAR); a flagged Phase-I point with a cause leaves a baseline that is not yet frozen',
+      )
+      .requiredOption('--period-start <date>', 'the point: any date inside its period (YYYY-MM-DD)')
+      .requiredOption('--code <code>', 'cause code')
+      .requiredOption('--ref <id>', 'the nonconformity / corrective action that found the cause')
+      .option('--note <text>', 'free text')
+      .option('--period <period>', `grain: ${GRAINS.join('|')}`, 'week')
+      .option('--team <team>', 'scope: one team (default: the organisation)')
+      .option('--project <project>', 'scope: one project of the team')
+      .option('--by <name>', 'who recorded it', process.env.USER ?? 'cli'),
+  ).action(
+    async (
+      kpiId: string,
+      flags: CommonFlags & {
+        periodStart: string;
+        code: string;
+        ref: string;
+        note?: string;
+        period: string;
+        team?: string;
+        project?: string;
+        by: string;
+      },
+    ) => {
+      const kpi = findKpi(kpiId);
+      if (!kpi) throw new Error(`unknown KPI "${kpiId}"`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(flags.periodStart))
+        throw new Error('--period-start must be YYYY-MM-DD');
+      const config = configFrom(flags);
+      const api = runningApi(flags, config);
+      const body = {
+        period: flags.period,
+        team: flags.team,
+        project: flags.project,
+        periodStart: flags.periodStart,
+        causeCode: flags.code,
+        reference: flags.ref,
+        note: flags.note,
+        recordedBy: flags.by,
+      };
+      let result: { cause: { causeId: string; periodStart: string }; excluded: boolean };
+      if (api) {
+        const res = await fetch(`${api.baseUrl}/v1/baselines/${encodeURIComponent(kpiId)}/causes`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(flags.token ? { authorization: `Bearer ${flags.token}` } : {}),
+          },
+          body: JSON.stringify(body),
+        });
+        const json = (await res.json()) as typeof result & { message?: string };
+        if (res.status !== 201) throw new Error(`cause refused (${res.status}): ${json.message}`);
+        result = json;
+      } else {
+        const q = parseKpiQuery({ period: flags.period, team: flags.team, project: flags.project }, kpi);
+        const key: SeriesKey = {
+          kpi: kpi.id,
+          team: q.team ?? '',
+          project: q.project ?? '',
+          dim: q.dimension ?? '',
+          grain: q.period,
+        };
+        const warehouse = await openDirect(config);
+        try {
+          const periodStart = ymd(periodStartOf(new Date(`${flags.periodStart}T00:00:00Z`), key.grain));
+          const cause = await recordCause(warehouse.client, key, { ...body, periodStart });
+          const after = await refreshSeries(warehouse.client, key);
+          result = {
+            cause,
+            excluded: after.evaluation.stages.some((s) => s.fit?.excluded.includes(periodStart)),
+          };
+        } finally {
+          await warehouse.close();
+        }
+      }
+      process.stdout.write(
+        `recorded cause ${result.cause.causeId} for the period starting ${result.cause.periodStart}: ` +
+          (result.excluded
+            ? 'the point left its baseline\n'
+            : 'the point stays in its baseline (not flagged, or the baseline is frozen: use `baseline rebase`)\n'),
+      );
+    },
+  );
 }
