@@ -18,7 +18,11 @@ beforeAll(async () => {
       for (let k = 0; k < count; k++) {
         const time = new Date(Date.UTC(2026, 0, 6 + 7 * w, 9, k)).toISOString();
         events.push(
-          ev('defect.reported', { defectId: `${team}-${w}-${k}`, severity: 'minor', detectionActivity: 'unit_test' }, { time, team }),
+          ev(
+            'defect.reported',
+            { defectId: `${team}-${w}-${k}`, severity: 'minor', detectionActivity: 'unit_test' },
+            { time, team },
+          ),
         );
       }
     }
@@ -36,21 +40,43 @@ const postCause = (body: Record<string, unknown>) =>
 
 describe('assignable causes', () => {
   it('takes a flagged Phase-I point out of a baseline that is not frozen yet', async () => {
-    const res = await postCause({ team: 'gamma', periodStart: '2026-02-11', causeCode: 'BULK-IMPORT', reference: 'CAR-17' });
+    const res = await postCause({
+      team: 'gamma',
+      periodStart: '2026-02-11',
+      causeCode: 'BULK-IMPORT',
+      reference: 'CAR-17',
+    });
     expect(res.status).toBe(201);
-    const body = (await res.json()) as { cause: Record<string, unknown>; excluded: boolean; stage: Record<string, unknown> };
+    const body = (await res.json()) as {
+      cause: Record<string, unknown>;
+      excluded: boolean;
+      stage: Record<string, unknown>;
+    };
     // Any day of the period names the period.
-    expect(body.cause).toMatchObject({ periodStart: '2026-02-09', causeCode: 'BULK-IMPORT', reference: 'CAR-17' });
+    expect(body.cause).toMatchObject({
+      periodStart: '2026-02-09',
+      causeCode: 'BULK-IMPORT',
+      reference: 'CAR-17',
+    });
     expect(body.excluded).toBe(true);
     expect(body.stage).toMatchObject({ status: 'firm', center: 5, frozen: false });
-    const baselines = (await (await fetch(`${rt.url}/v1/baselines?kpi=defect_arrivals&team=gamma`)).json()) as {
+    const baselines = (await (
+      await fetch(`${rt.url}/v1/baselines?kpi=defect_arrivals&team=gamma`)
+    ).json()) as {
       baselines: { nPoints: number; excluded: string[] }[];
     };
     // The Phase-I window grows by one week for the excluded one, so 20 values still make it firm.
     expect(baselines.baselines).toEqual([
-      expect.objectContaining({ nPoints: 20, excluded: ['2026-02-09'], windowTo: '2026-05-25', status: 'firm' }),
+      expect.objectContaining({
+        nPoints: 20,
+        excluded: ['2026-02-09'],
+        windowTo: '2026-05-25',
+        status: 'firm',
+      }),
     ]);
-    const listed = (await (await fetch(`${rt.url}/v1/baselines/defect_arrivals/causes?team=gamma`)).json()) as {
+    const listed = (await (
+      await fetch(`${rt.url}/v1/baselines/defect_arrivals/causes?team=gamma`)
+    ).json()) as {
       causes: unknown[];
     };
     expect(listed.causes).toHaveLength(1);
@@ -61,7 +87,12 @@ describe('assignable causes', () => {
       stages: { center: number; status: string }[];
     };
     expect(chart.stages[0]).toMatchObject({ status: 'firm', center: 6.25 });
-    const res = await postCause({ team: 'delta', periodStart: '2026-02-09', causeCode: 'BULK-IMPORT', reference: 'CAR-18' });
+    const res = await postCause({
+      team: 'delta',
+      periodStart: '2026-02-09',
+      causeCode: 'BULK-IMPORT',
+      reference: 'CAR-18',
+    });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ excluded: false, stage: { center: 6.25, frozen: true } });
     const rebase = await fetch(`${rt.url}/v1/baselines/defect_arrivals/rebase`, {
