@@ -1,5 +1,6 @@
 export * from './chart-document.js';
 export * from './chart-svg.js';
+export * from './decisions.js';
 export * from './evaluate.js';
 export * from './periods.js';
 export * from './refresh.js';

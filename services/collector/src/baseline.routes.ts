@@ -1,15 +1,13 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
+  addCause,
   causes,
+  knownKpi,
   kpiChart,
   listBaselines,
   listSignals,
-  periodStartOf,
-  recordCause,
-  recordDecision,
-  refreshSeries,
-  type SeriesKey,
-  ymd,
+  rebase,
+  seriesKeyOf,
 } from '@shewhart/baselines';
 import { findKpi, InvalidKpiQueryError, parseKpiQuery, UnknownKpiError } from '@shewhart/kpi';
 import type { ObjectiveService } from '@shewhart/objectives';
@@ -85,59 +83,19 @@ export function registerBaselineRoutes(
 
   app.post<{ Params: { kpi: string }; Body: unknown }>('/v1/baselines/:kpi/rebase', async (request, reply) =>
     handle(reply, async () => {
-      const kpi = findKpi(request.params.kpi);
-      if (!kpi) throw new UnknownKpiError(`unknown KPI: ${request.params.kpi}`);
+      const kpi = knownKpi(request.params.kpi);
       const body = parseBody(RebaseBody, request.body);
-      const key = seriesKeyOf(kpi, body);
-      const before = await refreshSeries(client, key);
-      const current = before.evaluation.stages.at(-1)?.from;
-      const from = body.from ? ymd(periodStartOf(new Date(`${body.from}T00:00:00Z`), key.grain)) : current;
-      if (!from)
-        throw new InvalidKpiQueryError([
-          { path: 'from', message: 'the series has no data yet; give the period to start from' },
-        ]);
-      const decision = await recordDecision(client, key, {
-        effectiveFrom: from,
-        reason: body.reason,
-        decidedBy: body.decidedBy,
-      });
-      const after = await refreshSeries(client, key);
-      return reply.code(201).send({
-        decision,
-        stages: after.evaluation.stages.map((s) => ({
-          from: s.from,
-          to: s.to,
-          status: s.status,
-          center: s.center,
-          ucl: s.ucl,
-          lcl: s.lcl,
-          baselineId: after.baselineIds.get(s.from) ?? null,
-        })),
-      });
+      return reply.code(201).send(await rebase(client, seriesKeyOf(kpi, body), body));
     }),
   );
 
   app.post<{ Params: { kpi: string }; Body: unknown }>('/v1/baselines/:kpi/causes', async (request, reply) =>
     handle(reply, async () => {
-      const kpi = findKpi(request.params.kpi);
-      if (!kpi) throw new UnknownKpiError(`unknown KPI: ${request.params.kpi}`);
+      const kpi = knownKpi(request.params.kpi);
       const body = parseBody(CauseBody, request.body);
-      const key = seriesKeyOf(kpi, body);
-      const periodStart = ymd(periodStartOf(new Date(`${body.periodStart}T00:00:00Z`), key.grain));
-      const cause = await recordCause(client, key, { ...body, periodStart });
-      const after = await refreshSeries(client, key);
-      const stage = after.evaluation.stages.find(
-        (s) => s.from <= periodStart && (s.to === null || periodStart <= s.to),
-      );
-      return reply.code(201).send({
-        cause,
-        // Whether the point left its stage's baseline (only a flagged Phase-I point of a baseline that is
-        // not yet frozen does; a frozen one changes only through a recorded rebase decision).
-        excluded: stage?.fit?.excluded.includes(periodStart) ?? false,
-        stage: stage
-          ? { from: stage.from, status: stage.status, center: stage.center, frozen: Boolean(stage.frozen) }
-          : null,
-      });
+      return reply
+        .code(201)
+        .send(await addCause(client, seriesKeyOf(kpi, body), { ...body, date: body.periodStart }));
     }),
   );
 
@@ -145,8 +103,7 @@ export function registerBaselineRoutes(
     '/v1/baselines/:kpi/causes',
     async (request, reply) =>
       handle(reply, async () => {
-        const kpi = findKpi(request.params.kpi);
-        if (!kpi) throw new UnknownKpiError(`unknown KPI: ${request.params.kpi}`);
+        const kpi = knownKpi(request.params.kpi);
         const sel = parseBody(z.object(SeriesSelector), request.query);
         return { causes: await causes(client, seriesKeyOf(kpi, sel)) };
       }),
@@ -169,23 +126,6 @@ const CauseBody = z.object({
   note: z.string().max(2000).optional(),
   recordedBy: z.string().min(1).max(200).default('api'),
 });
-
-function seriesKeyOf(
-  kpi: NonNullable<ReturnType<typeof findKpi>>,
-  sel: { period: string; team?: string; project?: string; unit?: string; phase?: string },
-): SeriesKey {
-  const q = parseKpiQuery(
-    { period: sel.period, team: sel.team, project: sel.project, unit: sel.unit, phase: sel.phase },
-    kpi,
-  );
-  return {
-    kpi: kpi.id,
-    team: q.team ?? '',
-    project: q.project ?? '',
-    dim: q.dimension ?? '',
-    grain: q.period,
-  };
-}
 
 /** The collector reads JSON bodies as text (see app.ts): parse and validate one here. */
 function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {

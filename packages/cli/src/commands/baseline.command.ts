@@ -1,13 +1,4 @@
-import {
-  listBaselines,
-  periodStartOf,
-  recordCause,
-  recordDecision,
-  refreshAll,
-  refreshSeries,
-  type SeriesKey,
-  ymd,
-} from '@shewhart/baselines';
+import { addCause, listBaselines, rebase, refreshAll, seriesKeyOf } from '@shewhart/baselines';
 import { findKpi, GRAINS, parseKpiQuery } from '@shewhart/kpi';
 import type { Command } from 'commander';
 import { addCommonFlags, type CommonFlags, configFrom, openDirect, runningApi } from '../context.js';
@@ -184,28 +175,13 @@ export function register(program: Command): void {
       if (res.status !== 201) throw new Error(`rebase refused (${res.status}): ${json.message}`);
       result = json;
     } else {
-      const q = parseKpiQuery({ period: flags.period, team: flags.team, project: flags.project }, kpi);
-      const key: SeriesKey = {
-        kpi: kpi.id,
-        team: q.team ?? '',
-        project: q.project ?? '',
-        dim: q.dimension ?? '',
-        grain: q.period,
-      };
       const warehouse = await openDirect(config);
       try {
-        const before = await refreshSeries(warehouse.client, key);
-        const from = flags.from
-          ? ymd(periodStartOf(new Date(`${flags.from}T00:00:00Z`), key.grain))
-          : before.evaluation.stages.at(-1)?.from;
-        if (!from) throw new Error('the series has no data yet; give --from');
-        const decision = await recordDecision(warehouse.client, key, {
-          effectiveFrom: from,
+        result = await rebase(warehouse.client, seriesKeyOf(kpi, flags), {
+          from: flags.from,
           reason: flags.reason ?? '',
           decidedBy: flags.by ?? 'cli',
         });
-        const after = await refreshSeries(warehouse.client, key);
-        result = { decision, stages: after.evaluation.stages };
       } finally {
         await warehouse.close();
       }
@@ -278,23 +254,12 @@ export function register(program: Command): void {
         if (res.status !== 201) throw new Error(`cause refused (${res.status}): ${json.message}`);
         result = json;
       } else {
-        const q = parseKpiQuery({ period: flags.period, team: flags.team, project: flags.project }, kpi);
-        const key: SeriesKey = {
-          kpi: kpi.id,
-          team: q.team ?? '',
-          project: q.project ?? '',
-          dim: q.dimension ?? '',
-          grain: q.period,
-        };
         const warehouse = await openDirect(config);
         try {
-          const periodStart = ymd(periodStartOf(new Date(`${flags.periodStart}T00:00:00Z`), key.grain));
-          const cause = await recordCause(warehouse.client, key, { ...body, periodStart });
-          const after = await refreshSeries(warehouse.client, key);
-          result = {
-            cause,
-            excluded: after.evaluation.stages.some((s) => s.fit?.excluded.includes(periodStart)),
-          };
+          result = await addCause(warehouse.client, seriesKeyOf(kpi, flags), {
+            ...body,
+            date: flags.periodStart,
+          });
         } finally {
           await warehouse.close();
         }
