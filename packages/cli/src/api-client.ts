@@ -46,4 +46,17 @@ export class ApiClient {
     if (!res.ok) throw new Error(`${res.status} from ${path}: ${json.message ?? res.statusText}`);
     return json;
   }
+
+  /** POSTs a JSON document; anything but 201/200 is an error naming the server's message. */
+  async post<T>(path: string, body: unknown, what: string): Promise<T> {
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method: 'POST',
+      headers: this.#headers({ 'content-type': 'application/json' }),
+      body: JSON.stringify(body),
+    });
+    const json = (await res.json().catch(() => ({}))) as T & { message?: string };
+    if (res.status !== 201 && res.status !== 200)
+      throw new Error(`${what} refused (${res.status}): ${json.message ?? res.statusText}`);
+    return json;
+  }
 }

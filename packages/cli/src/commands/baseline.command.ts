@@ -162,19 +162,8 @@ export function register(program: Command): void {
       decision: { decisionId: string; effectiveFrom: string };
       stages: { from: string; status: string; center: number | null }[];
     };
-    if (api) {
-      const res = await fetch(`${api.baseUrl}/v1/baselines/${encodeURIComponent(kpiId)}/rebase`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(flags.token ? { authorization: `Bearer ${flags.token}` } : {}),
-        },
-        body: JSON.stringify(body),
-      });
-      const json = (await res.json()) as typeof result & { message?: string };
-      if (res.status !== 201) throw new Error(`rebase refused (${res.status}): ${json.message}`);
-      result = json;
-    } else {
+    if (api) result = await api.post(`/v1/baselines/${encodeURIComponent(kpiId)}/rebase`, body, 'rebase');
+    else {
       const warehouse = await openDirect(config);
       try {
         result = await rebase(warehouse.client, seriesKeyOf(kpi, flags), {
@@ -241,19 +230,8 @@ export function register(program: Command): void {
         recordedBy: flags.by,
       };
       let result: { cause: { causeId: string; periodStart: string }; excluded: boolean };
-      if (api) {
-        const res = await fetch(`${api.baseUrl}/v1/baselines/${encodeURIComponent(kpiId)}/causes`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            ...(flags.token ? { authorization: `Bearer ${flags.token}` } : {}),
-          },
-          body: JSON.stringify(body),
-        });
-        const json = (await res.json()) as typeof result & { message?: string };
-        if (res.status !== 201) throw new Error(`cause refused (${res.status}): ${json.message}`);
-        result = json;
-      } else {
+      if (api) result = await api.post(`/v1/baselines/${encodeURIComponent(kpiId)}/causes`, body, 'cause');
+      else {
         const warehouse = await openDirect(config);
         try {
           result = await addCause(warehouse.client, seriesKeyOf(kpi, flags), {
