@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -145,6 +145,20 @@ describe('shewhart import', () => {
     expect(rebase.out).toMatch(/recorded decision .*: new baseline from 2026-03-02/);
     const list = cli('baseline', 'list', '--format', 'json');
     expect(list.code, list.err).toBe(0);
+  });
+
+  it('draws a control chart (table, JSON document and SVG picture)', () => {
+    const svg = join(dir, 'cfr.svg');
+    const table = cli('kpi', 'chart', 'change_failure_rate', '--team', 'payments', '--plot', svg);
+    expect(table.code, table.err).toBe(0);
+    expect(table.out).toMatch(
+      /Change failure rate \(%\), per week, team payments — p chart, rules WE1 \+ WE4/,
+    );
+    expect(readFileSync(svg, 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>$/);
+    const json = JSON.parse(
+      cli('kpi', 'chart', 'change_failure_rate', '--team', 'payments', '--format', 'json').out,
+    );
+    expect(json).toMatchObject({ kpi: 'change_failure_rate', scope: { team: 'payments' }, chart: 'p' });
   });
 
   it('explains bad usage', () => {
