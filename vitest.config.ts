@@ -11,6 +11,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     fileParallelism: true,
+    // The JSON report lets .ci/run print one plain "N passed, N failed" closing line.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.tmp/vitest-report.json' },
     maxWorkers: 2,
   },
 });
