@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ev, startTestRuntime } from './support/embedded.js';
+import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
 
 /**
  * Corrective-action KPIs (domain.md §2.6) on a hand-computed event set. Team alpha unless noted.
@@ -45,25 +45,7 @@ const events = [
   closed('c8', t('06-04'), 'pending'),
 ];
 
-async function points(id: string, query: string) {
-  const res = await fetch(`${rt.url}/v1/kpis/${id}?${query}`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { points: Record<string, unknown>[] }).points;
-}
-const pt = (
-  periodStart: string,
-  value: number | null,
-  numerator: number | null,
-  denominator: number | null,
-  n: number,
-) => ({
-  periodStart,
-  value,
-  numerator,
-  denominator,
-  n,
-  provisional: false,
-});
+const points = (id: string, query: string) => kpiPoints(rt.url, id, query);
 
 beforeAll(async () => {
   rt = await startTestRuntime();

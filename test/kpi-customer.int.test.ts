@@ -1,6 +1,6 @@
 import { toEventRow } from '@shewhart/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ev, startTestRuntime } from './support/embedded.js';
+import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
 
 /**
  * Customer-satisfaction KPIs (domain.md §2.3) on a hand-computed event set. Team alpha unless noted.
@@ -32,25 +32,7 @@ const events = [
   ev('feedback.complaint', { complaintId: 'k2' }, { time: '2024-02-14T00:00:00Z', team: 'beta' }),
 ];
 
-async function points(id: string, query: string) {
-  const res = await fetch(`${rt.url}/v1/kpis/${id}?${query}`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { points: Record<string, unknown>[] }).points;
-}
-const pt = (
-  periodStart: string,
-  value: number | null,
-  numerator: number | null,
-  denominator: number | null,
-  n: number,
-) => ({
-  periodStart,
-  value,
-  numerator,
-  denominator,
-  n,
-  provisional: false,
-});
+const points = (id: string, query: string) => kpiPoints(rt.url, id, query);
 
 beforeAll(async () => {
   rt = await startTestRuntime();

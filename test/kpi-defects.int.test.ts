@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ev, startTestRuntime } from './support/embedded.js';
+import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
 
 /**
  * Defect KPIs (domain.md §3.1, §2.3) on a hand-computed event set. Team alpha unless noted.
@@ -133,19 +133,7 @@ const events = [
   ),
 ];
 
-async function points(id: string, query: string) {
-  const res = await fetch(`${rt.url}/v1/kpis/${id}?${query}`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { points: Record<string, unknown>[] }).points;
-}
-const pt = (
-  periodStart: string,
-  value: number | null,
-  numerator: number | null,
-  denominator: number | null,
-  n: number,
-  provisional = false,
-) => ({ periodStart, value, numerator, denominator, n, provisional });
+const points = (id: string, query: string) => kpiPoints(rt.url, id, query);
 const count = (periodStart: string, c: number) => pt(periodStart, c, c, null, c);
 
 beforeAll(async () => {

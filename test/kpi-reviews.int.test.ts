@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ev, startTestRuntime } from './support/embedded.js';
+import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
 
 /**
  * Review KPIs (domain.md §3.3) on a hand-computed event set, team alpha. W1 = week of 2024-05-06,
@@ -73,26 +73,7 @@ const events = [
   later('x5', '2024-06-01T00:00:00Z', 'wp3'),
 ];
 
-async function points(id: string, query: string) {
-  const res = await fetch(`${rt.url}/v1/kpis/${id}?${query}`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { points: Record<string, unknown>[] }).points;
-}
-const pt = (
-  periodStart: string,
-  value: number | null,
-  numerator: number,
-  denominator: number,
-  n: number,
-  provisional = false,
-) => ({
-  periodStart,
-  value,
-  numerator,
-  denominator,
-  n,
-  provisional,
-});
+const points = (id: string, query: string) => kpiPoints(rt.url, id, query);
 
 beforeAll(async () => {
   rt = await startTestRuntime();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EmbeddedRuntime, startEmbedded } from '@shewhart/cli/runtime';
 import { createLogger, loadConfig } from '@shewhart/config';
+import { expect } from 'vitest';
 
 /**
  * Starts the real embedded runtime (collector + worker + chdb) on an ephemeral port in a fresh
@@ -52,3 +53,20 @@ export function ev(type: string, data: Record<string, unknown>, over: Record<str
     ...over,
   };
 }
+
+/** `GET /v1/kpis/:id?query` → the points, asserting a 200. */
+export async function kpiPoints(url: string, id: string, query: string): Promise<Record<string, unknown>[]> {
+  const res = await fetch(`${url}/v1/kpis/${id}?${query}`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { points: Record<string, unknown>[] }).points;
+}
+
+/** One expected KPI point, as the API returns it. */
+export const pt = (
+  periodStart: string,
+  value: number | null,
+  numerator: number | null,
+  denominator: number | null,
+  n: number,
+  provisional = false,
+) => ({ periodStart, value, numerator, denominator, n, provisional });
