@@ -92,9 +92,7 @@ export async function allDecisionsAndVersions(
 ): Promise<{ decisions: Map<string, Decision[]>; versions: Map<string, BaselineVersion[]> }> {
   const [d, v] = await Promise.all([
     client.query({
-      query: `SELECT kpi, team, project, dim, grain, decision_id, toString(effective_from) AS effective_from, reason,
-                     decided_by, toString(decided_at) AS decided_at
-              FROM baseline_decisions ORDER BY decided_at`,
+      query: `SELECT kpi, team, project, dim, grain, ${DECISION_COLUMNS} FROM baseline_decisions ORDER BY decided_at`,
       format: 'JSONEachRow',
     }),
     client.query({
@@ -102,36 +100,42 @@ export async function allDecisionsAndVersions(
       format: 'JSONEachRow',
     }),
   ]);
-  const decisionsBy = new Map<string, Decision[]>();
-  for (const r of await d.json<
-    SeriesKey & {
-      decision_id: string;
-      effective_from: string;
-      reason: string;
-      decided_by: string;
-      decided_at: string;
-    }
-  >()) {
-    const id = seriesId(r);
-    const list = decisionsBy.get(id) ?? [];
-    list.push({
-      decisionId: r.decision_id,
-      effectiveFrom: r.effective_from,
-      reason: r.reason,
-      decidedBy: r.decided_by,
-      decidedAt: r.decided_at,
-    });
-    decisionsBy.set(id, list);
-  }
-  const versionsBy = new Map<string, BaselineVersion[]>();
-  for (const r of await v.json<BaselineRow & SeriesKey>()) {
-    const id = seriesId(r);
-    const list = versionsBy.get(id) ?? [];
-    list.push(toVersion(r));
-    versionsBy.set(id, list);
-  }
-  return { decisions: decisionsBy, versions: versionsBy };
+  return {
+    decisions: groupBySeries(await d.json<DecisionRow & SeriesKey>(), toDecision),
+    versions: groupBySeries(await v.json<BaselineRow & SeriesKey>(), toVersion),
+  };
 }
+
+/** Rows of many series → their mapped values per series id, in row order. */
+function groupBySeries<R extends SeriesKey, T>(rows: readonly R[], map: (row: R) => T): Map<string, T[]> {
+  const by = new Map<string, T[]>();
+  for (const r of rows) {
+    const id = seriesId(r);
+    const list = by.get(id) ?? [];
+    list.push(map(r));
+    by.set(id, list);
+  }
+  return by;
+}
+
+const DECISION_COLUMNS = `decision_id, toString(effective_from) AS effective_from, reason, decided_by,
+  toString(decided_at) AS decided_at`;
+
+interface DecisionRow {
+  decision_id: string;
+  effective_from: string;
+  reason: string;
+  decided_by: string;
+  decided_at: string;
+}
+
+const toDecision = (r: DecisionRow): Decision => ({
+  decisionId: r.decision_id,
+  effectiveFrom: r.effective_from,
+  reason: r.reason,
+  decidedBy: r.decided_by,
+  decidedAt: r.decided_at,
+});
 
 export interface Decision {
   decisionId: string;
@@ -143,26 +147,11 @@ export interface Decision {
 
 export async function decisions(client: ClickHouseClient, key: SeriesKey): Promise<Decision[]> {
   const rs = await client.query({
-    query: `SELECT decision_id, toString(effective_from) AS effective_from, reason, decided_by, toString(decided_at) AS decided_at
-            FROM baseline_decisions WHERE ${KEY_FILTER} ORDER BY decided_at`,
+    query: `SELECT ${DECISION_COLUMNS} FROM baseline_decisions WHERE ${KEY_FILTER} ORDER BY decided_at`,
     query_params: { ...key },
     format: 'JSONEachRow',
   });
-  return (
-    await rs.json<{
-      decision_id: string;
-      effective_from: string;
-      reason: string;
-      decided_by: string;
-      decided_at: string;
-    }>()
-  ).map((r) => ({
-    decisionId: r.decision_id,
-    effectiveFrom: r.effective_from,
-    reason: r.reason,
-    decidedBy: r.decided_by,
-    decidedAt: r.decided_at,
-  }));
+  return (await rs.json<DecisionRow>()).map(toDecision);
 }
 
 export async function recordDecision(
@@ -492,12 +481,5 @@ export async function allCauses(client: ClickHouseClient): Promise<Map<string, A
     query: `SELECT kpi, team, project, dim, grain, ${CAUSE_COLUMNS} FROM assignable_causes ORDER BY period_start, recorded_at`,
     format: 'JSONEachRow',
   });
-  const by = new Map<string, AssignableCause[]>();
-  for (const r of await rs.json<CauseRow & SeriesKey>()) {
-    const id = seriesId(r);
-    const list = by.get(id) ?? [];
-    list.push(toCause(r));
-    by.set(id, list);
-  }
-  return by;
+  return groupBySeries(await rs.json<CauseRow & SeriesKey>(), toCause);
 }

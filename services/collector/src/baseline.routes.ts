@@ -30,18 +30,22 @@ export function objectiveLookup(service: ObjectiveService | undefined): Objectiv
   };
 }
 
-const RebaseBody = z.object({
-  reason: z.string().trim().min(3, 'a recorded decision needs a reason'),
+const SeriesSelector = {
   period: z.enum(['day', 'week', 'month', 'quarter']).default('week'),
   team: z.string().min(1).optional(),
   project: z.string().min(1).optional(),
+  unit: z.string().optional(),
+  phase: z.string().optional(),
+};
+
+const RebaseBody = z.object({
+  ...SeriesSelector,
+  reason: z.string().trim().min(3, 'a recorded decision needs a reason'),
   from: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
     .optional(),
   decidedBy: z.string().min(1).max(200).default('api'),
-  unit: z.string().optional(),
-  phase: z.string().optional(),
 });
 
 /** Charts, baselines, decisions and signals (issue: process performance baselines). */
@@ -109,14 +113,6 @@ export function registerBaselineRoutes(
       }),
   );
 }
-
-const SeriesSelector = {
-  period: z.enum(['day', 'week', 'month', 'quarter']).default('week'),
-  team: z.string().min(1).optional(),
-  project: z.string().min(1).optional(),
-  unit: z.string().optional(),
-  phase: z.string().optional(),
-};
 
 const CauseBody = z.object({
   ...SeriesSelector,
