@@ -59,8 +59,12 @@ describe('EventStore (the batched writer)', () => {
     const store = new EventStore(wh.client, { flushRows: 1_000_000, flushMs: 3_600_000 });
     const pending = store.write(events('close-', 10));
     expect(store.bufferedRows).toBe(10);
-    await store.close();
+    const closing = store.close();
+    // A write racing the close is refused (never acknowledged), not left waiting for a flush.
+    await expect(store.write(events('racing-', 1))).rejects.toThrow(/closed/);
+    await closing;
     expect(await pending).toEqual({ stored: 10, duplicates: 0 });
+    expect(await stored('racing-')).toBe(0);
     expect(await stored('close-')).toBe(10);
     await expect(store.write(events('late-', 1))).rejects.toThrow(/closed/);
   });

@@ -83,8 +83,10 @@ export class EventStore {
 
   /** Flushes and refuses further writes. Call after the consumers stopped. */
   async close(): Promise<void> {
-    await this.flush();
+    // Refuse new writes first: a write that slipped in after the final flush would wait for a flush
+    // that never comes (the client closes next). Refused writes are never acknowledged.
     this.#closed = true;
+    await this.flush();
   }
 
   get bufferedRows(): number {
