@@ -1,5 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { type Grain, type KpiDefinition, type KpiPoint, kpiQueryParams, parseKpiQuery } from '@shewhart/kpi';
+import {
+  catchUpRollups,
+  type Grain,
+  type KpiDefinition,
+  type KpiPoint,
+  kpiQueryParams,
+  parseKpiQuery,
+} from '@shewhart/kpi';
 
 /**
  * One KPI for every team in a single query. Every KPI's SQL ends in an outer
@@ -68,6 +75,7 @@ export async function queryByTeam(
     kpi,
   );
   const extras = kpi.extras ?? [];
+  await catchUpRollups(client);
   const rs = await client.query({
     query: `SELECT scope_team, toString(period_start) AS period_start, numerator, denominator, n, value, provisional${extras
       .map((e) => `, ${e}`)

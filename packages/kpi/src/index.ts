@@ -1,3 +1,11 @@
 export * from './catalogue.js';
 export * from './query.js';
+export {
+  type CatchUpOptions,
+  type CatchUpReport,
+  catchUpRollups,
+  Rollups,
+  rollupsOf,
+} from './rollups/catch-up.js';
+export { ENTITY_STATES, type EntityState, live } from './rollups/states.js';
 export { GRAINS, type Grain } from './sql/common.js';

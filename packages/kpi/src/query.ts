@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import { findKpi, type KpiDefinition } from './catalogue.js';
+import { catchUpRollups } from './rollups/catch-up.js';
 import { GRAINS, type Grain, PERIOD_BOUNDS } from './sql/common.js';
 
 export interface KpiPoint {
@@ -97,7 +98,10 @@ export function kpiQueryParams(q: KpiQueryParams): Record<string, unknown> {
   };
 }
 
-/** Computes one KPI series. Only periods with data are listed, oldest first. */
+/**
+ * Computes one KPI series. Only periods with data are listed, oldest first. The entity states are brought
+ * up to the events stored so far first, so a query always sees every stored event.
+ */
 export async function queryKpi(
   client: ClickHouseClient,
   id: string,
@@ -107,6 +111,7 @@ export async function queryKpi(
   if (!kpi) throw new UnknownKpiError(`unknown KPI: ${id}`);
   const q = parseKpiQuery(input as Record<string, unknown>, kpi);
   const extras = kpi.extras ?? [];
+  await catchUpRollups(client);
   const rs = await client.query({
     query: `SELECT toString(period_start) AS period_start, numerator, denominator, n, value, provisional${extras.map((e) => `, ${e}`).join('')}
             FROM (${kpi.sql(q.period)})

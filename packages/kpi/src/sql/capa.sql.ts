@@ -1,5 +1,5 @@
 import { type Grain, periodStart, SCOPE_FILTER } from './common.js';
-import { capaFold } from './folds.js';
+import { capas } from './folds.js';
 
 /** Corrective-action KPIs (domain.md §2.6). */
 
@@ -12,7 +12,7 @@ const days = (from: string, to: string) => `dateDiff('millisecond', ${from}, ${t
 /** Median (R-7) opened → closed days of the CAPAs closed in the period; `p85` alongside. */
 export function capaClosureTime(grain: Grain): string {
   return `
-    WITH capas AS (${capaFold(grain)})
+    WITH capas AS (${capas()})
     SELECT
       ${periodStart(grain, 'closed_at')} AS period_start,
       CAST(NULL AS Nullable(Float64)) AS numerator,
@@ -29,7 +29,7 @@ export function capaClosureTime(grain: Grain): string {
 /** Closed no later than dueAt / CAPAs closed in the period that have a dueAt × 100. */
 export function capaOnTime(grain: Grain): string {
   return `
-    WITH capas AS (${capaFold(grain)})
+    WITH capas AS (${capas()})
     SELECT
       ${periodStart(grain, 'closed_at')} AS period_start,
       toFloat64(countIf(closed_at <= due_at)) AS numerator,
@@ -48,7 +48,7 @@ export function capaOnTime(grain: Grain): string {
  */
 export function capaEffectiveness(grain: Grain): string {
   return `
-    WITH capas AS (${capaFold(grain)})
+    WITH capas AS (${capas()})
     SELECT
       ${periodStart(grain, 'checked_at')} AS period_start,
       toFloat64(countIf(result = 'effective')) AS numerator,
@@ -70,7 +70,7 @@ export function capaEffectiveness(grain: Grain): string {
 export function capaRecurrenceRate(grain: Grain): string {
   const unit = { day: 'DAY', week: 'WEEK', month: 'MONTH', quarter: 'QUARTER' }[grain];
   return `
-    WITH capas AS (${capaFold()}),
+    WITH capas AS (${capas()}),
     cohort AS (
       SELECT capa_id, closed_at, team, project, assumeNotNull(recurrence_key) AS rkey,
         ${periodStart(grain, 'closed_at')} AS period_start

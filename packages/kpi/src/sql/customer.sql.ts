@@ -1,12 +1,12 @@
 import { type Grain, periodStart, SCOPE_FILTER } from './common.js';
-import { complaintFold, surveyFold } from './folds.js';
+import { complaints as complaintRows, surveys } from './folds.js';
 
 /** Customer-satisfaction KPIs (domain.md §2.3), over feedback.* events by event time. */
 
 /** CSAT = responses scoring 4–5 on csat_1_5 / csat_1_5 responses × 100. */
 export function csat(grain: Grain): string {
   return `
-    WITH surveys AS (${surveyFold(grain)})
+    WITH surveys AS (${surveys(grain)})
     SELECT
       ${periodStart(grain, 'answered_at')} AS period_start,
       toFloat64(countIf(score >= 4)) AS numerator,
@@ -22,7 +22,7 @@ export function csat(grain: Grain): string {
 /** NPS = (promoters 9–10 − detractors 0–6) / nps_0_10 responses × 100, in points (−100..100). */
 export function nps(grain: Grain): string {
   return `
-    WITH surveys AS (${surveyFold(grain)})
+    WITH surveys AS (${surveys(grain)})
     SELECT
       ${periodStart(grain, 'answered_at')} AS period_start,
       toFloat64(countIf(score >= 9)) - toFloat64(countIf(score <= 6)) AS numerator,
@@ -38,7 +38,7 @@ export function nps(grain: Grain): string {
 /** Complaints received in the period (one per complaintId, at its first event). */
 export function complaints(grain: Grain): string {
   return `
-    WITH complaints AS (${complaintFold(grain)})
+    WITH complaints AS (${complaintRows(grain)})
     SELECT
       ${periodStart(grain, 'received_at')} AS period_start,
       toFloat64(count()) AS numerator,

@@ -1,5 +1,5 @@
 import { type Grain, hoursBetween, periodStart, SCOPE_FILTER, scopeFilter } from './common.js';
-import { defectFold, defectsOfReleases, detectionPhase, inRange, inTeam, releaseFold } from './folds.js';
+import { defects, detectionPhase, IN_TEAM, releases, teamDefects } from './folds.js';
 
 /** Defect KPIs (domain.md §3.1). Invalid defects (duplicate / not_a_defect) leave every one of them. */
 
@@ -7,15 +7,10 @@ const NOW = "{now:DateTime64(3, 'UTC')}";
 /** domain.md §3.1: W = 90 days after the release date. */
 export const ESCAPE_WINDOW_DAYS = 90;
 
-const inTeamDefects = inTeam('defect_events', 'defect_key', "type = 'defect.reported'");
-/** Defects of the team with a `keyType` event in the query's range (the event whose time is the period key). */
-const defectsIn = (grain: Grain, keyType: string) =>
-  `${inTeamDefects} AND ${inRange('defect_events', 'defect_key', `type = '${keyType}'`, grain)}`;
-
 /** domain.md §3.1: valid defects reported (detected) in the period. */
 export function defectArrivals(grain: Grain): string {
   return `
-    WITH defects AS (${defectFold(defectsIn(grain, 'defect.reported'))})
+    WITH defects AS (${teamDefects('reported_at', grain)})
     SELECT
       ${periodStart(grain, 'reported_at')} AS period_start,
       toFloat64(count()) AS numerator,
@@ -31,7 +26,7 @@ export function defectArrivals(grain: Grain): string {
 /** domain.md §2.3: valid defects with reportedBy = customer, by reported time. */
 export function customerReportedDefects(grain: Grain): string {
   return `
-    WITH defects AS (${defectFold(defectsIn(grain, 'defect.reported'))})
+    WITH defects AS (${teamDefects('reported_at', grain)})
     SELECT
       ${periodStart(grain, 'reported_at')} AS period_start,
       toFloat64(count()) AS numerator,
@@ -51,7 +46,7 @@ export function customerReportedDefects(grain: Grain): string {
  */
 export function defectResolutionTime(grain: Grain): string {
   return `
-    WITH defects AS (${defectFold(defectsIn(grain, 'defect.resolved'))})
+    WITH defects AS (${teamDefects('resolved_at', grain)})
     SELECT
       ${periodStart(grain, 'resolved_at')} AS period_start,
       CAST(NULL AS Nullable(Float64)) AS numerator,
@@ -68,7 +63,7 @@ export function defectResolutionTime(grain: Grain): string {
 /** domain.md §3.1: closed (valid) defects that were ever reopened / closed defects × 100, by closing time. */
 export function reopenRate(grain: Grain): string {
   return `
-    WITH defects AS (${defectFold(defectsIn(grain, 'defect.resolved'))})
+    WITH defects AS (${teamDefects('resolved_at', grain)})
     SELECT
       ${periodStart(grain, 'resolved_at')} AS period_start,
       toFloat64(countIf(was_reopened)) AS numerator,
@@ -83,24 +78,26 @@ export function reopenRate(grain: Grain): string {
 
 /**
  * The valid defects open at the end of each period: a level. Evaluated as of `{now}`: only lifecycle
- * events up to it are folded (validity included), so the value is reproducible. Each defect contributes
- * its state changes (+1 reported/reopened, −1 resolved) at their event times; a period is listed when a
+ * events up to it count (validity included), so the value is reproducible. Each defect contributes its
+ * state changes (+1 reported/reopened, −1 resolved) at their event times; a period is listed when a
  * lifecycle event of a valid defect in scope falls in it, and its value is the running sum through its end.
+ * Scope is the defect's current team and project.
  */
 export function defectBacklog(grain: Grain): string {
-  // Lifecycle events in (time, id) order, coded 0 resolved, 1 reopened, 2 reported. The state after an
-  // event is that of the latest resolution/reopen so far (a re-triage report changes nothing), open when
-  // there is none yet; each event contributes state − previous state.
-  const code = "multiIf(type = 'defect.resolved', 0, type = 'defect.reopened', 1, 2)";
-  const timeline = `arraySort(e -> (e.1, e.2), arrayDistinct(groupArray((time, id, toInt8(${code})))))`;
+  // The timeline holds the lifecycle events in (time, id) order, coded 0 resolved, 1 reopened, 2 reported,
+  // with 1 beside a resolution that makes the defect invalid. The state after an event is that of the
+  // latest resolution/reopen so far (a re-triage report changes nothing), open when there is none yet;
+  // each event contributes state − previous state. Valid as of now: unless the latest resolution/reopen
+  // up to now is an invalidating resolution.
   const last = 'arrayLastIndex(e -> e.3 != 2, arraySlice(tl, 1, i))';
+  const latest = 'arrayLastIndex(e -> e.3 != 2, tl)';
   return `
     WITH defects AS (
       SELECT arrayMap(i -> (tl[i].1, st[i] - if(i = 1, 0, st[i - 1])), arrayEnumerate(tl)) AS changes
       FROM (
         SELECT *, arrayMap(i -> toInt64(if(${last} = 0, 1, tl[${last}].3)), arrayEnumerate(tl)) AS st
-        FROM (${defectFold(`time <= ${NOW} AND ${inTeamDefects}`, `, ${timeline} AS tl`)})
-        WHERE is_valid AND ${SCOPE_FILTER}
+        FROM (SELECT *, arrayFilter(e -> e.1 <= ${NOW}, timeline) AS tl FROM (${defects(IN_TEAM)}))
+        WHERE arrayExists(e -> e.3 = 2, tl) AND NOT (${latest} > 0 AND tl[${latest}].4 = 1) AND ${SCOPE_FILTER}
       )
     )
     SELECT
@@ -128,7 +125,7 @@ export function defectBacklog(grain: Grain): string {
 function chargedReleases(grain: Grain): string {
   const window = `d.reported_at <= r.shipped_at + INTERVAL ${ESCAPE_WINDOW_DAYS} DAY`;
   return `
-    releases AS (${releaseFold(grain)}),
+    releases AS (${releases(grain)}),
     charged AS (
       SELECT
         d.release_id AS release_id,
@@ -136,7 +133,7 @@ function chargedReleases(grain: Grain): string {
         countIf(d.escaped AND d.reported_at > r.shipped_at AND ${window}) AS d_post,
         countIf(d.phase = {dim:String} AND ${window}) AS pce_den,
         countIf(d.phase = {dim:String} AND ${detectionPhase('d.activity')} = {dim:String} AND ${window}) AS pce_num
-      FROM (${defectFold(defectsOfReleases(grain))}) AS d
+      FROM (${defects('release_id IN (SELECT release_id FROM releases)')}) AS d
       INNER JOIN releases AS r ON d.release_id = r.release_id
       WHERE d.is_valid
       GROUP BY d.release_id

@@ -1,10 +1,10 @@
 import { type Grain, hoursBetween, periodDays, periodStart, SCOPE_FILTER } from './common.js';
-import { deploymentFold, INCIDENT_CAUSED, incidentFold } from './folds.js';
+import { changes, deployments, INCIDENT_CAUSED, incidents } from './folds.js';
 
 /** domain.md §3.2: failed, rolled back, marked, or named by an incident / production deployments (not cancelled). */
 export function changeFailureRate(grain: Grain): string {
   return `
-    WITH deployments AS (${deploymentFold(grain)}), caused AS (${INCIDENT_CAUSED})
+    WITH deployments AS (${deployments(grain)}), caused AS (${INCIDENT_CAUSED})
     SELECT
       ${periodStart(grain, 'deployed_at')} AS period_start,
       toFloat64(countIf(status != 'cancelled'
@@ -21,7 +21,7 @@ export function changeFailureRate(grain: Grain): string {
 /** domain.md §3.2 / kpis.md: successful production deployments per day of the period. */
 export function deploymentFrequency(grain: Grain): string {
   return `
-    WITH deployments AS (${deploymentFold(grain)})
+    WITH deployments AS (${deployments(grain)})
     SELECT
       ${periodStart(grain, 'deployed_at')} AS period_start,
       toFloat64(countIf(status = 'success')) AS numerator,
@@ -35,25 +35,13 @@ export function deploymentFrequency(grain: Grain): string {
 }
 
 /**
- * domain.md §3.2 (Four Keys): per change, first commit → its first successful production deployment;
- * non-positive lead times (automated pushes) are excluded; the period value is the R-7 median. Not
- * narrowed to the query's range: a change's first deployment may lie before it.
+ * domain.md §3.2 (Four Keys): per change, first commit → its first successful production deployment
+ * (the change state); non-positive lead times (automated pushes) are excluded; the period value is the
+ * R-7 median. A change counts for the team (and project) of that first deployment.
  */
 export function leadTimeForChanges(grain: Grain): string {
   return `
-    WITH deployments AS (${deploymentFold()}),
-    changes AS (
-      SELECT
-        change_id,
-        min(deployed_at) AS first_deployed_at,
-        min(committed) AS committed_at,
-        argMin(team, deployed_at) AS team,
-        argMin(project, deployed_at) AS project
-      FROM deployments
-      ARRAY JOIN change_ids AS change_id, change_committed_at AS committed
-      WHERE environment = 'production' AND status = 'success'
-      GROUP BY change_id
-    )
+    WITH changes AS (${changes(grain)})
     SELECT
       ${periodStart(grain, 'first_deployed_at')} AS period_start,
       CAST(NULL AS Nullable(Float64)) AS numerator,
@@ -69,7 +57,7 @@ export function leadTimeForChanges(grain: Grain): string {
 /** domain.md §3.2 (Four Keys): median opened → resolved, in hours, of incidents resolved in the period. */
 export function timeToRestore(grain: Grain): string {
   return `
-    WITH incidents AS (${incidentFold(grain)})
+    WITH incidents AS (${incidents(grain)})
     SELECT
       ${periodStart(grain, 'resolved_at')} AS period_start,
       CAST(NULL AS Nullable(Float64)) AS numerator,

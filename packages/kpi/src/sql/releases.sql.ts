@@ -1,5 +1,5 @@
 import { type Grain, periodStart, SCOPE_FILTER, sumOf } from './common.js';
-import { releaseFold } from './folds.js';
+import { releases } from './folds.js';
 
 /**
  * Release-based delivery KPIs (domain.md §3.2). Period key: the release's shipping time. Every period with
@@ -10,7 +10,7 @@ const seconds = (from: string, to: string) => `dateDiff('millisecond', ${from}, 
 
 function releaseSeries(grain: Grain, select: string, where = 'true'): string {
   return `
-    WITH releases AS (${releaseFold(grain)})
+    WITH releases AS (${releases(grain)})
     SELECT
       ${periodStart(grain, 'shipped_at')} AS period_start,
       ${select},

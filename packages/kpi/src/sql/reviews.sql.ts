@@ -1,5 +1,5 @@
 import { type Grain, periodStart, SCOPE_FILTER, sumOf } from './common.js';
-import { defectFold, reviewFold, reviewsInScope } from './folds.js';
+import { defects, reviews, reviewsWhere } from './folds.js';
 
 /** Review / inspection KPIs (domain.md §3.3). Period key: the review's completion time. */
 
@@ -13,7 +13,7 @@ const CHECK_HOURS =
 
 function reviewSeries(grain: Grain, select: string, where = 'true'): string {
   return `
-    WITH reviews AS (${reviewFold(reviewsInScope(grain))})
+    WITH reviews AS (${reviews(grain)})
     SELECT
       ${periodStart(grain, 'reviewed_at')} AS period_start,
       ${select},
@@ -82,23 +82,19 @@ export function reviewCostPerDefect(grain: Grain): string {
 export function reviewEffectiveness(grain: Grain): string {
   // The ASOF join needs every review of the work products in scope, not only those of the team/range: a
   // later re-review (another team's, or after `to`) takes over the defects reported after it.
-  const wps = `SELECT work_product_id FROM quality_events WHERE kind = 'review' AND work_product_id IN (
-      SELECT work_product_id FROM reviews)`;
-  const everyReviewOfWps = `entity_key IN (SELECT entity_key FROM quality_events WHERE kind = 'review' AND work_product_id IN (${wps}))`;
-  const defectsOfWps = `defect_key IN (SELECT defect_key FROM defect_events
-      WHERE type = 'defect.reported' AND origin_work_product_id IN (${wps}))`;
+  const wps = 'SELECT work_product_id FROM reviews';
   return `
-    WITH reviews AS (${reviewFold(reviewsInScope(grain))} HAVING work_product_id IS NOT NULL),
+    WITH reviews AS (SELECT * FROM (${reviews(grain)}) WHERE work_product_id IS NOT NULL),
     escaped AS (
       SELECT r.review_id AS review_id, count() AS later
       FROM (
         SELECT assumeNotNull(origin_wp) AS wp, reported_at
-        FROM (${defectFold(defectsOfWps)})
+        FROM (${defects(`origin_wp IN (${wps})`)})
         WHERE is_valid AND origin_wp IS NOT NULL
       ) AS d
       ASOF INNER JOIN (
         SELECT review_id, assumeNotNull(work_product_id) AS wp, reviewed_at
-        FROM (${reviewFold(everyReviewOfWps)}) WHERE work_product_id IS NOT NULL
+        FROM (${reviewsWhere(`work_product_id IN (${wps})`)})
       ) AS r ON d.wp = r.wp AND d.reported_at > r.reviewed_at
       WHERE d.reported_at <= r.reviewed_at + INTERVAL ${REVIEW_WINDOW_DAYS} DAY
       GROUP BY r.review_id

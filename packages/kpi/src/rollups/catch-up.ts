@@ -1,0 +1,301 @@
+/**
+ * Keeps the entity state tables (`states.ts`) current, incrementally.
+ *
+ * Each state table is a VersionedCollapsingMergeTree sorted by (team, project, entity). A catch-up
+ * re-folds only the entities that have an event stored since the last one (found through
+ * `events_raw.ingested_at`, which has a minmax index, migration 0024), compares each new fold with the
+ * entity's live row, and for every entity that changed writes a cancelling copy of the old row (sign −1)
+ * and the new row (sign +1, a new version). Unchanged entities write nothing. Readers take the live rows
+ * (`live()` in states.ts); merges collapse cancelled pairs in the background.
+ *
+ * Exactness: duplicates and late events are folded exactly as before (the fold is the same SQL); the
+ * catch-up re-reads every event ingested after `watermark`, which trails the previous catch-up's start by
+ * `lagMs`, so an insert that was in flight while the previous catch-up read the table is not missed.
+ * Re-folding an entity twice is harmless (nothing changes, nothing is written). A crash between the
+ * cancel and the insert leaves the watermark where it was: the next catch-up re-folds the same entities
+ * and writes what is missing.
+ *
+ * A state table carries the hash of its definition (columns and fold SQL) as its comment: when a release
+ * changes a fold, the table is rebuilt from the typed event tables on the first catch-up.
+ *
+ * Catch-ups of one client are serialized in-process. They must not run concurrently from two processes
+ * against one database (a cancel could be written twice): the embedded deployment is one process by
+ * construction, and in the scaled deployment `SHEWHART_ROLLUP_LOCK` names the Redis lock they share.
+ */
+import { createHash } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { ENTITY_STATES, type EntityState, live } from './states.js';
+
+export interface CatchUpOptions {
+  /** How far the next catch-up reaches back before this one's start, for inserts still in flight. */
+  lagMs?: number;
+  /** Called around the catch-up when more than one process may run them (scaled deployment). */
+  lock?: <T>(work: () => Promise<T>) => Promise<T>;
+}
+
+export interface CatchUpReport {
+  /** `skipped`: nothing was stored since the last catch-up. */
+  mode: 'skipped' | 'incremental' | 'build';
+  /** States rebuilt in full (a new table or a changed definition). */
+  rebuilt: string[];
+  /** Events read since the watermark (incremental only). */
+  events: number;
+  ms: number;
+}
+
+const DEFAULT_LAG_MS = 5_000;
+const TIME = "DateTime64(3, 'UTC')";
+
+/** Which state an event type touches, and the source key of its entity (the typed tables' key expressions). */
+const TOUCHED_KEYS = `
+  SELECT DISTINCT fold, key FROM (
+    SELECT
+      multiIf(type IN ('defect.reported', 'defect.resolved', 'defect.reopened'), 'defect',
+              type IN ('delivery.release', 'delivery.release.planned'), 'release',
+              type = 'delivery.deployment', 'deployment',
+              type IN ('delivery.incident.opened', 'delivery.incident.resolved'), 'incident',
+              type = 'review.completed', 'review',
+              type IN ('capa.opened', 'capa.updated', 'capa.closed'), 'capa',
+              type = 'feedback.survey', 'survey',
+              type = 'feedback.complaint', 'complaint', '') AS fold,
+      cityHash64(multiIf(fold = 'defect', JSONExtractString(data, 'defectId'),
+                         fold = 'release', JSONExtractString(data, 'releaseId'),
+                         fold = 'deployment', JSONExtractString(data, 'deploymentId'),
+                         fold = 'incident', JSONExtractString(data, 'incidentId'),
+                         fold = 'review', JSONExtractString(data, 'reviewId'),
+                         fold = 'capa', JSONExtractString(data, 'capaId'),
+                         fold = 'survey', concat(source, '\\0', id),
+                         JSONExtractString(data, 'complaintId'))) AS key
+    FROM events_raw
+    WHERE ingested_at > {watermark:${TIME}}
+  )
+  WHERE fold != ''`;
+
+/** The changes of the deployments touched in this catch-up (a deployment's change list only grows). */
+const TOUCHED_CHANGES = `
+  SELECT DISTINCT 'change', cityHash64(arrayJoin(change_ids))
+  FROM delivery_events
+  WHERE kind = 'deployment' AND entity_key IN (SELECT key FROM rollup_touched WHERE fold = 'deployment')`;
+
+interface Snapshot {
+  /** Server time at the start of the catch-up. */
+  at: string;
+  /** Events ingested in (watermark, at], as seen then. */
+  window: number;
+}
+
+export class Rollups {
+  private readonly lagMs: number;
+  /** States to rebuild in full on the next run; known once the tables were checked. */
+  private rebuild: Set<string> | undefined;
+  private running: Promise<CatchUpReport> | undefined;
+  private queued: Promise<CatchUpReport> | undefined;
+  private last: (Snapshot & { watermark: string }) | undefined;
+
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly options: CatchUpOptions = {},
+  ) {
+    this.lagMs = options.lagMs ?? DEFAULT_LAG_MS;
+  }
+
+  /**
+   * Brings every state up to the events stored so far. Concurrent callers share the running catch-up;
+   * a caller arriving while one runs gets the next one, which sees its events.
+   */
+  catchUp(): Promise<CatchUpReport> {
+    if (!this.running) {
+      this.running = this.guarded().finally(() => {
+        this.running = undefined;
+      });
+      return this.running;
+    }
+    this.queued ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.catchUp();
+      });
+    return this.queued;
+  }
+
+  private guarded(): Promise<CatchUpReport> {
+    return this.options.lock ? this.options.lock(() => this.run()) : this.run();
+  }
+
+  private async run(): Promise<CatchUpReport> {
+    const started = performance.now();
+    // Runs are serialized (single-flight, plus the lock across processes), so plain fields suffice.
+    this.rebuild ??= await this.ensureTables();
+    const rebuild = this.rebuild;
+    // Another process may have caught up since (scaled deployment): the stored watermark is the truth.
+    const watermark = await this.storedWatermark();
+    if (this.last && this.last.watermark !== watermark) this.last = undefined;
+    const zero = '1970-01-01 00:00:00';
+    const probe = await this.one<{
+      at: string;
+      next: string;
+      fresh: string;
+      window: string;
+      next_window: string;
+    }>(
+      `WITH now64(3, 'UTC') AS t, t - toIntervalMillisecond({lag:UInt32}) AS n
+       SELECT toString(t) AS at, toString(n) AS next,
+         toString(countIf(ingested_at > {last:${TIME}})) AS fresh,
+         toString(countIf(ingested_at <= {last:${TIME}})) AS window,
+         toString(countIf(ingested_at > n AND ingested_at <= t)) AS next_window
+       FROM events_raw WHERE ingested_at > {watermark:${TIME}}`,
+      { lag: this.lagMs, last: this.last?.at ?? watermark ?? zero, watermark: watermark ?? zero },
+    );
+    if (rebuild.has('deployment')) rebuild.add('change');
+    if (
+      this.last &&
+      rebuild.size === 0 &&
+      Number(probe.fresh) === 0 &&
+      Number(probe.window) === this.last.window
+    ) {
+      return { mode: 'skipped', rebuilt: [], events: 0, ms: performance.now() - started };
+    }
+    const version = microsOf(probe.at);
+    const rebuilt: string[] = [];
+    let events = 0;
+    if (watermark === undefined) {
+      for (const s of ENTITY_STATES) await this.build(s, version);
+      rebuilt.push(...ENTITY_STATES.map((s) => s.name));
+    } else {
+      await this.client.command({ query: 'TRUNCATE TABLE rollup_touched' });
+      await this.client.command({
+        query: `INSERT INTO rollup_touched (fold, key) ${TOUCHED_KEYS}`,
+        query_params: { watermark },
+      });
+      await this.client.command({ query: `INSERT INTO rollup_touched (fold, key) ${TOUCHED_CHANGES}` });
+      events = Number(probe.fresh) + Number(probe.window);
+      for (const s of ENTITY_STATES) {
+        if (rebuild.has(s.name)) {
+          await this.build(s, version);
+          rebuilt.push(s.name);
+        } else await this.apply(s, version);
+      }
+    }
+    await this.client.insert({
+      table: 'rollup_watermark',
+      values: [{ id: 1, watermark: probe.next }],
+      format: 'JSONEachRow',
+    });
+    rebuild.clear();
+    this.last = { at: probe.at, window: Number(probe.next_window), watermark: probe.next };
+    return {
+      mode: watermark === undefined ? 'build' : 'incremental',
+      rebuilt,
+      events,
+      ms: performance.now() - started,
+    };
+  }
+
+  /** Creates missing state tables; returns the states whose table is new or was recreated for a new definition. */
+  private async ensureTables(): Promise<Set<string>> {
+    const rs = await this.client.query({
+      query: `SELECT name, comment FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}`,
+      query_params: { names: ENTITY_STATES.map((s) => s.table) },
+      format: 'JSONEachRow',
+    });
+    const comments = new Map(
+      (await rs.json<{ name: string; comment: string }>()).map((r) => [r.name, r.comment]),
+    );
+    const rebuild = new Set<string>();
+    for (const s of ENTITY_STATES) {
+      const hash = definitionHash(s);
+      if (comments.get(s.table) === hash) continue;
+      if (comments.has(s.table)) await this.client.command({ query: `DROP TABLE IF EXISTS ${s.table}` });
+      const cols = s.columns.map(([n, t]) => `${n} ${t}`).join(', ');
+      await this.client.command({
+        query: `CREATE TABLE IF NOT EXISTS ${s.table} (entity_key UInt64, ${cols}, version UInt64, sign Int8)
+          ENGINE = VersionedCollapsingMergeTree(sign, version) ORDER BY (team, project, entity_key)
+          COMMENT '${hash}'`,
+      });
+      await this.client.command({ query: `DROP TABLE IF EXISTS ${s.table}_next` });
+      await this.client.command({
+        query: `CREATE TABLE ${s.table}_next (entity_key UInt64, ${cols}) ENGINE = MergeTree ORDER BY entity_key`,
+      });
+      rebuild.add(s.name);
+    }
+    return rebuild;
+  }
+
+  private async storedWatermark(): Promise<string | undefined> {
+    const rs = await this.client.query({
+      query: 'SELECT toString(max(watermark)) AS w, count() AS n FROM rollup_watermark',
+      format: 'JSONEachRow',
+    });
+    const [row] = await rs.json<{ w: string; n: string | number }>();
+    return row && Number(row.n) > 0 ? row.w : undefined;
+  }
+
+  /** Folds every entity of a state anew. */
+  private async build(s: EntityState, version: bigint): Promise<void> {
+    await this.client.command({ query: `TRUNCATE TABLE ${s.table}` });
+    await this.client.command({
+      query: `INSERT INTO ${s.table} (${columnList(s)}, version, sign) SELECT *, {v:UInt64}, 1 FROM (${s.fold('true')})`,
+      query_params: { v: version.toString() },
+    });
+  }
+
+  /** Re-folds the touched entities of a state; cancels rows that changed and inserts their new state. */
+  private async apply(s: EntityState, version: bigint): Promise<void> {
+    const touched = `entity_key IN (SELECT key FROM rollup_touched WHERE fold = '${s.name}')`;
+    const hash = `sipHash64(tuple(${s.columns.map(([n]) => n).join(', ')}))`;
+    const next = `${s.table}_next`;
+    await this.client.command({ query: `TRUNCATE TABLE ${next}` });
+    await this.client.command({
+      query: `INSERT INTO ${next} (${columnList(s)}) ${s.fold(`${s.key} IN (SELECT key FROM rollup_touched WHERE fold = '${s.name}')`)}`,
+    });
+    // Cancel first: an old row whose entity folds to something else now (or to nothing).
+    await this.client.command({
+      query: `INSERT INTO ${s.table} (${columnList(s)}, version, sign)
+        SELECT ${columnList(s)}, version, -1 FROM (${live(s, touched)})
+        WHERE (entity_key, ${hash}) NOT IN (SELECT entity_key, ${hash} FROM ${next})`,
+    });
+    // Then every new fold that is not already live (unchanged entities stay as they are).
+    await this.client.command({
+      query: `INSERT INTO ${s.table} (${columnList(s)}, version, sign)
+        SELECT ${columnList(s)}, {v:UInt64}, 1 FROM ${next}
+        WHERE (entity_key, ${hash}) NOT IN (SELECT entity_key, ${hash} FROM (${live(s, touched)}))`,
+      query_params: { v: version.toString() },
+    });
+  }
+
+  private async one<T>(query: string, params: Record<string, unknown>): Promise<T> {
+    const rs = await this.client.query({ query, query_params: params, format: 'JSONEachRow' });
+    const [row] = await rs.json<T>();
+    return row as T;
+  }
+}
+
+const columnList = (s: EntityState) => ['entity_key', ...s.columns.map(([n]) => n)].join(', ');
+
+function definitionHash(s: EntityState): string {
+  const text = JSON.stringify([s.columns, s.fold('{keys}')]);
+  return `state:${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+}
+
+/** '2026-11-25 16:30:00.123' (server UTC) → microseconds since the epoch, the row version of a catch-up. */
+function microsOf(at: string): bigint {
+  return BigInt(Date.parse(`${at.replace(' ', 'T')}Z`)) * 1000n;
+}
+
+const registry = new WeakMap<ClickHouseClient, Rollups>();
+
+/** The rollups of a client (one per warehouse connection); `options` apply when it is first made. */
+export function rollupsOf(client: ClickHouseClient, options?: CatchUpOptions): Rollups {
+  let r = registry.get(client);
+  if (!r) {
+    r = new Rollups(client, options);
+    registry.set(client, r);
+  }
+  return r;
+}
+
+/** Brings the entity states of this warehouse up to the events stored so far (see `Rollups`). */
+export function catchUpRollups(client: ClickHouseClient): Promise<CatchUpReport> {
+  return rollupsOf(client).catchUp();
+}
