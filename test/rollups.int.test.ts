@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RedisLock } from '@shewhart/bus';
 import { generateDemo } from '@shewhart/cli/demo';
 import { ENTITY_STATES, type EntityState, live, queryKpi, Rollups } from '@shewhart/kpi';
 import { migrate, openWarehouse, toEventRow, type Warehouse } from '@shewhart/warehouse';
@@ -156,5 +158,25 @@ describe('entity state catch-up', () => {
       format: 'JSONEachRow',
     });
     expect(await rs.json()).toEqual([{ is_valid: false }]);
+  });
+
+  it('stays exact when two processes catch up concurrently under the shared Redis lock (scaled)', async () => {
+    // Two catch-up owners over one warehouse, as a collector and a worker sharing a ClickHouse server.
+    const key = `shewhart-test:rollups:${randomBytes(6).toString('hex')}`;
+    const locks = [0, 1].map(() => new RedisLock({ url: 'redis://127.0.0.1:6379', key }));
+    try {
+      const [a, b] = locks.map((l) => new Rollups(wh.client).useLock(l)) as [Rollups, Rollups];
+      // Re-sent lifecycle events under new ids: they change stored entities (re-triage, new statuses).
+      const again = shuffled(events, 9)
+        .slice(0, 400)
+        .map((e, i) => ({ ...e, id: `again-${i}` }));
+      for (const part of [again.slice(0, 200), again.slice(200)]) {
+        await insert(part);
+        await Promise.all([a.catchUp(), b.catchUp(), a.catchUp()]);
+        await expectExact();
+      }
+    } finally {
+      await Promise.all(locks.map((l) => l.close()));
+    }
   });
 });

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { DebouncedTask } from '@shewhart/config';
 import type { Grain } from '@shewhart/kpi';
 import { refreshAll } from './refresh.js';
 
@@ -13,33 +14,21 @@ export interface RefresherLogger {
  * refresh of every default series runs after a quiet period, never two at once.
  */
 export class BaselineRefresher {
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #dirty = false;
-  #stopped = false;
+  readonly #task: DebouncedTask;
 
   constructor(
     private readonly client: ClickHouseClient,
     private readonly options: { delayMs?: number; grains?: readonly Grain[]; logger?: RefresherLogger } = {},
-  ) {}
+  ) {
+    this.#task = new DebouncedTask(() => this.#run(), options.delayMs ?? 10_000);
+  }
 
   /** Data changed: refresh after the quiet period. */
   notify(): void {
-    if (this.#stopped) return;
-    this.#dirty = true;
-    if (this.#timer || this.#running) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#running = this.#run().finally(() => {
-        this.#running = undefined;
-        if (this.#dirty) this.notify();
-      });
-    }, this.options.delayMs ?? 10_000);
-    this.#timer.unref();
+    this.#task.notify();
   }
 
   async #run(): Promise<void> {
-    this.#dirty = false;
     const started = Date.now();
     try {
       const r = await refreshAll(this.client, { grains: this.options.grains });
@@ -61,10 +50,7 @@ export class BaselineRefresher {
   }
 
   /** Cancels a pending refresh and waits for one in progress (called before the warehouse closes). */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 }

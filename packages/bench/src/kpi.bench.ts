@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { refreshAll } from '@shewhart/baselines';
 import { type DemoEvent, generateDemo, teamNames } from '@shewhart/cli/demo';
-import { queryKpi } from '@shewhart/kpi';
+import { catchUpRollups, queryKpi } from '@shewhart/kpi';
 import { type EventRow, migrate, openWarehouse, toEventRow, type Warehouse } from '@shewhart/warehouse';
 import { mib, PeakRss, percentile } from './stats.js';
 
@@ -161,12 +161,13 @@ export async function run(args: string[]): Promise<void> {
       kpis: { type: 'string', default: DEFAULT_KPIS.join(',') },
       'no-refresh': { type: 'boolean', default: false },
       'refresh-reps': { type: 'string', default: '3' },
+      increment: { type: 'string', default: '2000' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
-      'usage: pnpm bench kpi [--events 10000000] [--teams 50] [--reps 30] [--kpis id,id,...] [--no-refresh] [--refresh-reps 3]\n',
+      'usage: pnpm bench kpi [--events 10000000] [--teams 50] [--reps 30] [--kpis id,id,...] [--no-refresh] [--refresh-reps 3] [--increment 2000]\n',
     );
     return;
   }
@@ -193,7 +194,12 @@ export async function run(args: string[]): Promise<void> {
     process.stdout.write(
       `loaded ${load.events} events in ${load.seconds.toFixed(1)} s = ${Math.round(load.events / load.seconds)} events/s (raw insert + materialized views)\n`,
     );
+    const build = await catchUpRollups(warehouse.client);
+    process.stdout.write(
+      `entity states built in ${(build.ms / 1000).toFixed(1)} s (first catch-up: every entity folded once)\n`,
+    );
     await printTableSizes(warehouse.client);
+    await measureCatchUps(warehouse.client, { events: Number(values.increment), teams, reps: 5 });
     const team = teamNames(teams)[Math.min(5, teams - 1)] as string;
     const from = new Date(END.getTime() - 13 * 7 * 86_400_000).toISOString().slice(0, 10);
     process.stdout.write(
@@ -231,11 +237,37 @@ export async function run(args: string[]): Promise<void> {
   }
 }
 
+/**
+ * The incremental catch-up a query pays after new events: `events` more events (ids of seed 1's entities,
+ * so most touch stored entities, as late events and lifecycle updates do), stored, then one catch-up.
+ */
+async function measureCatchUps(
+  client: ClickHouseClient,
+  opts: { events: number; teams: number; reps: number },
+): Promise<void> {
+  const source = [...generateDemo({ weeks: WEEKS, teams: opts.teams, seed: 1, end: END })];
+  const times: number[] = [];
+  for (let r = 0; r < opts.reps; r++) {
+    const rows: EventRow[] = [];
+    for (let i = 0; i < opts.events; i++) {
+      const e = rewrite(source[((r * opts.events + i) * 7) % source.length] as DemoEvent, 1);
+      rows.push(toEventRow({ ...e, id: `inc${r}:${i}:${e.id}` } as never));
+    }
+    await client.insert({ table: 'events_raw', values: rows, format: 'JSONEachRow' });
+    const report = await catchUpRollups(client);
+    times.push(report.ms);
+  }
+  times.sort((a, b) => a - b);
+  process.stdout.write(
+    `incremental catch-up after ${opts.events} new events: p50 ${percentile(times, 0.5).toFixed(0)} ms, max ${(times.at(-1) as number).toFixed(0)} ms (${opts.reps} runs)\n`,
+  );
+}
+
 async function printTableSizes(client: ClickHouseClient): Promise<void> {
   const rs = await client.query({
     query: `SELECT table, sum(rows) AS rows, count() AS parts, sum(bytes_on_disk) AS bytes
             FROM system.parts WHERE active AND database = currentDatabase()
-              AND table IN ('events_raw', 'defect_events', 'delivery_events', 'quality_events')
+              AND (table IN ('events_raw', 'defect_events', 'delivery_events', 'quality_events') OR table LIKE '%\\_state')
             GROUP BY table ORDER BY table`,
     format: 'JSONEachRow',
   });

@@ -1,4 +1,6 @@
+import { sharedLock } from '@shewhart/bus';
 import { type AppConfig, createLogger, loadConfig } from '@shewhart/config';
+import { rollupsOf } from '@shewhart/kpi';
 import { migrate, openWarehouse, type Warehouse } from '@shewhart/warehouse';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
@@ -56,10 +58,13 @@ export async function openDirect(config: AppConfig): Promise<Warehouse> {
   try {
     const warehouse = await openWarehouse(config.storage);
     await migrate(warehouse.client);
+    const lock = sharedLock(config, 'rollups');
+    if (lock) rollupsOf(warehouse.client).useLock(lock);
     return {
       ...warehouse,
       close: async () => {
         await warehouse.close();
+        await lock?.close();
         unlock();
       },
     };

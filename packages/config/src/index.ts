@@ -46,6 +46,11 @@ export const EnvSchema = z.object({
   SHEWHART_WORKER_PORT: intFrom(8081, 0),
   SHEWHART_DLQ_ATTEMPTS: intFrom(3),
   SHEWHART_SHUTDOWN_TIMEOUT_MS: intFrom(30_000),
+  /** Redis of the scaled deployment (the lock its processes share; BullMQ jobs). */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
 });
 
 export type Env = z.output<typeof EnvSchema>;
@@ -85,6 +90,8 @@ export interface AppConfig {
   /** The scaled worker: its health/metrics port and the store attempts before a message is dead-lettered. */
   worker: { port: number; deadLetterAttempts: number };
   shutdownTimeoutMs: number;
+  /** Redis of the scaled deployment. */
+  redis: { url: string };
 }
 
 export class ConfigError extends Error {
@@ -133,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
       : undefined,
     worker: { port: e.SHEWHART_WORKER_PORT, deadLetterAttempts: e.SHEWHART_DLQ_ATTEMPTS },
     shutdownTimeoutMs: e.SHEWHART_SHUTDOWN_TIMEOUT_MS,
+    redis: { url: e.REDIS_URL },
   };
 }
 
@@ -147,5 +155,6 @@ export const REDACT_PATHS = [
   'ingestTokens',
   '*.ingestTokens',
 ];
+export { DebouncedTask } from './debounced.js';
 export { createLogger } from './logger.js';
 export { type ServiceMainOptions, serviceMain } from './service-main.js';

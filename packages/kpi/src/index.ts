@@ -1,6 +1,7 @@
 export * from './catalogue.js';
 export * from './query.js';
 export {
+  backgroundCatchUp,
   type CatchUpOptions,
   type CatchUpReport,
   catchUpRollups,

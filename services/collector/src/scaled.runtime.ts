@@ -1,5 +1,6 @@
-import { BusUnavailableError, KafkaBus, topicCatalogue } from '@shewhart/bus';
+import { BusUnavailableError, KafkaBus, type RedisLock, sharedLock, topicCatalogue } from '@shewhart/bus';
 import { type AppConfig, ConfigError } from '@shewhart/config';
+import { rollupsOf } from '@shewhart/kpi';
 import { openWarehouse, type Warehouse } from '@shewhart/warehouse';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -40,8 +41,12 @@ export async function startScaledCollector(options: {
   });
   const bus = chunkedBus(prefixedBus(kafkaBus, kafka.topicPrefix));
   let warehouse: Warehouse | undefined;
+  let lock: RedisLock | undefined;
   try {
     if (config.storage.url) warehouse = await openWarehouse(config.storage);
+    // KPI queries catch the entity states up; collectors and workers sharing the server take turns.
+    lock = sharedLock(config, 'rollups');
+    if (warehouse && lock) rollupsOf(warehouse.client).useLock(lock);
     let ready = false;
     const app = buildCollectorApp({
       bus,
@@ -79,6 +84,7 @@ export async function startScaledCollector(options: {
         await app.close();
         await bus.close();
         await opened?.close();
+        await lock?.close();
         clearTimeout(deadline);
       })();
       return closing;
@@ -88,6 +94,7 @@ export async function startScaledCollector(options: {
   } catch (error) {
     await bus.close().catch(() => undefined);
     await warehouse?.close().catch(() => undefined);
+    await lock?.close();
     throw error;
   }
 }

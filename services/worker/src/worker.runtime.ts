@@ -2,11 +2,14 @@ import {
   type BatchHandler,
   BusUnavailableError,
   KafkaBus,
+  type RedisLock,
   type Subscription,
+  sharedLock,
   TOPICS,
   topicCatalogue,
 } from '@shewhart/bus';
 import { type AppConfig, ConfigError } from '@shewhart/config';
+import { backgroundCatchUp, rollupsOf } from '@shewhart/kpi';
 import { EventStore, lockDataDir, migrate, openWarehouse, type Warehouse } from '@shewhart/warehouse';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -70,10 +73,15 @@ export async function startWorker(options: {
       );
   let warehouse: Warehouse | undefined;
   let bus: KafkaBus | undefined;
+  let lock: RedisLock | undefined;
   try {
     warehouse = await openWarehouse(config.storage);
     const report = await migrate(warehouse.client);
     if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
+    // The KPI entity states catch up after each stored batch; workers sharing a server take turns.
+    lock = sharedLock(config, 'rollups');
+    if (lock) rollupsOf(warehouse.client).useLock(lock);
+    const catchUp = backgroundCatchUp(warehouse.client, { logger });
 
     const store = new EventStore(warehouse.client, {
       flushRows: config.writer.flushRows,
@@ -84,6 +92,7 @@ export async function startWorker(options: {
       onFlush: (f) => {
         metrics.flushSeconds.observe(f.ms / 1000);
         metrics.flushRows.observe(f.rows);
+        if (f.stored > 0) catchUp.notify();
       },
     });
     const busLog = logger.child({ component: 'kafka' });
@@ -161,9 +170,11 @@ export async function startWorker(options: {
         // writer is flushed only then, and the clients closed last.
         await subscription.stop();
         await store.close();
+        await catchUp.stop();
         await openedBus.close();
         await lag.close();
         await opened.close();
+        await lock?.close();
         unlock();
         await health.close();
         clearTimeout(deadline);
@@ -178,6 +189,7 @@ export async function startWorker(options: {
   } catch (error) {
     await bus?.close().catch(() => undefined);
     await warehouse?.close().catch(() => undefined);
+    await lock?.close();
     unlock();
     await health.close();
     throw error;

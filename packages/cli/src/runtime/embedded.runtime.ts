@@ -3,6 +3,7 @@ import { BaselineRefresher } from '@shewhart/baselines';
 import { MemoryBus, TOPICS } from '@shewhart/bus';
 import { buildCollectorApp } from '@shewhart/collector';
 import type { AppConfig } from '@shewhart/config';
+import { backgroundCatchUp } from '@shewhart/kpi';
 import { loadObjectivesFile, ObjectiveService } from '@shewhart/objectives';
 import { EventStore, migrate, openWarehouse, type Warehouse } from '@shewhart/warehouse';
 import { createEventsHandler, workerMetrics } from '@shewhart/worker';
@@ -53,6 +54,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
     const report = await migrate(warehouse.client);
     if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
 
+    // Entity states catch up right after each stored batch; baselines after a longer quiet period.
+    const catchUp = backgroundCatchUp(warehouse.client, { logger });
     const refresher = new BaselineRefresher(warehouse.client, {
       logger,
       delayMs: options.refreshDelayMs ?? config.baselineRefreshMs,
@@ -64,7 +67,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
       onFlush: (f) => {
         metrics.flushSeconds.observe(f.ms / 1000);
         metrics.flushRows.observe(f.rows);
-        if (f.stored > 0) refresher.notify();
+        if (f.stored > 0) {
+          catchUp.notify();
+          refresher.notify();
+        }
       },
     });
     const bus = new MemoryBus();
@@ -118,6 +124,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
         await subscription.stop();
         await store.close();
         await refresher.stop();
+        await catchUp.stop();
         await bus.close();
         await opened.close();
         unlock();

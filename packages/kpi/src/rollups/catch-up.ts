@@ -24,11 +24,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { DebouncedTask } from '@shewhart/config';
 import { ENTITY_STATES, type EntityState, live } from './states.js';
 
 export interface CatchUpOptions {
   /** How far the next catch-up reaches back before this one's start, for inserts still in flight. */
   lagMs?: number;
+  /** Receives the time of each statement of a catch-up (benchmarks, debugging). */
+  trace?: (step: string, ms: number) => void;
   /** Called around the catch-up when more than one process may run them (scaled deployment). */
   lock?: <T>(work: () => Promise<T>) => Promise<T>;
 }
@@ -91,12 +94,14 @@ export class Rollups {
   private running: Promise<CatchUpReport> | undefined;
   private queued: Promise<CatchUpReport> | undefined;
   private last: (Snapshot & { watermark: string }) | undefined;
+  private lock: CatchUpOptions['lock'];
 
   constructor(
     private readonly client: ClickHouseClient,
     private readonly options: CatchUpOptions = {},
   ) {
     this.lagMs = options.lagMs ?? DEFAULT_LAG_MS;
+    this.lock = options.lock;
   }
 
   /**
@@ -119,8 +124,17 @@ export class Rollups {
     return this.queued;
   }
 
+  /**
+   * Scaled deployment: catch-ups against a shared ClickHouse server run under `lock` (a lock all its
+   * processes share, e.g. `RedisLock` of @shewhart/bus), so two never write cancelling rows at once.
+   */
+  useLock(lock: { run<T>(work: () => Promise<T>): Promise<T> }): this {
+    this.lock = (work) => lock.run(work);
+    return this;
+  }
+
   private guarded(): Promise<CatchUpReport> {
-    return this.options.lock ? this.options.lock(() => this.run()) : this.run();
+    return this.lock ? this.lock(() => this.run()) : this.run();
   }
 
   private async run(): Promise<CatchUpReport> {
@@ -163,18 +177,22 @@ export class Rollups {
       for (const s of ENTITY_STATES) await this.build(s, version);
       rebuilt.push(...ENTITY_STATES.map((s) => s.name));
     } else {
-      await this.client.command({ query: 'TRUNCATE TABLE rollup_touched' });
-      await this.client.command({
-        query: `INSERT INTO rollup_touched (fold, key) ${TOUCHED_KEYS}`,
-        query_params: { watermark },
+      await this.exec('touched: truncate', 'TRUNCATE TABLE rollup_touched');
+      await this.exec('touched: events', `INSERT INTO rollup_touched (fold, key) ${TOUCHED_KEYS}`, {
+        watermark,
       });
-      await this.client.command({ query: `INSERT INTO rollup_touched (fold, key) ${TOUCHED_CHANGES}` });
+      await this.exec('touched: changes', `INSERT INTO rollup_touched (fold, key) ${TOUCHED_CHANGES}`);
+      const rs = await this.client.query({
+        query: 'SELECT DISTINCT fold FROM rollup_touched',
+        format: 'JSONEachRow',
+      });
+      const touched = new Set((await rs.json<{ fold: string }>()).map((r) => r.fold));
       events = Number(probe.fresh) + Number(probe.window);
       for (const s of ENTITY_STATES) {
         if (rebuild.has(s.name)) {
           await this.build(s, version);
           rebuilt.push(s.name);
-        } else await this.apply(s, version);
+        } else if (touched.has(s.name)) await this.apply(s, version);
       }
     }
     await this.client.insert({
@@ -233,11 +251,12 @@ export class Rollups {
 
   /** Folds every entity of a state anew. */
   private async build(s: EntityState, version: bigint): Promise<void> {
-    await this.client.command({ query: `TRUNCATE TABLE ${s.table}` });
-    await this.client.command({
-      query: `INSERT INTO ${s.table} (${columnList(s)}, version, sign) SELECT *, {v:UInt64}, 1 FROM (${s.fold('true')})`,
-      query_params: { v: version.toString() },
-    });
+    await this.exec(`${s.name}: truncate`, `TRUNCATE TABLE ${s.table}`);
+    await this.exec(
+      `${s.name}: build`,
+      `INSERT INTO ${s.table} (${columnList(s)}, version, sign) SELECT *, {v:UInt64}, 1 FROM (${s.fold('true')})`,
+      { v: version.toString() },
+    );
   }
 
   /** Re-folds the touched entities of a state; cancels rows that changed and inserts their new state. */
@@ -245,23 +264,32 @@ export class Rollups {
     const touched = `entity_key IN (SELECT key FROM rollup_touched WHERE fold = '${s.name}')`;
     const hash = `sipHash64(tuple(${s.columns.map(([n]) => n).join(', ')}))`;
     const next = `${s.table}_next`;
-    await this.client.command({ query: `TRUNCATE TABLE ${next}` });
-    await this.client.command({
-      query: `INSERT INTO ${next} (${columnList(s)}) ${s.fold(`${s.key} IN (SELECT key FROM rollup_touched WHERE fold = '${s.name}')`)}`,
-    });
+    await this.exec(`${s.name}: truncate next`, `TRUNCATE TABLE ${next}`);
+    await this.exec(
+      `${s.name}: fold`,
+      `INSERT INTO ${next} (${columnList(s)}) ${s.fold(`${s.key} IN (SELECT key FROM rollup_touched WHERE fold = '${s.name}')`)}`,
+    );
     // Cancel first: an old row whose entity folds to something else now (or to nothing).
-    await this.client.command({
-      query: `INSERT INTO ${s.table} (${columnList(s)}, version, sign)
+    await this.exec(
+      `${s.name}: cancel`,
+      `INSERT INTO ${s.table} (${columnList(s)}, version, sign)
         SELECT ${columnList(s)}, version, -1 FROM (${live(s, touched)})
         WHERE (entity_key, ${hash}) NOT IN (SELECT entity_key, ${hash} FROM ${next})`,
-    });
+    );
     // Then every new fold that is not already live (unchanged entities stay as they are).
-    await this.client.command({
-      query: `INSERT INTO ${s.table} (${columnList(s)}, version, sign)
+    await this.exec(
+      `${s.name}: insert`,
+      `INSERT INTO ${s.table} (${columnList(s)}, version, sign)
         SELECT ${columnList(s)}, {v:UInt64}, 1 FROM ${next}
         WHERE (entity_key, ${hash}) NOT IN (SELECT entity_key, ${hash} FROM (${live(s, touched)}))`,
-      query_params: { v: version.toString() },
-    });
+      { v: version.toString() },
+    );
+  }
+
+  private async exec(step: string, query: string, params?: Record<string, unknown>): Promise<void> {
+    const t0 = performance.now();
+    await this.client.command({ query, ...(params ? { query_params: params } : {}) });
+    this.options.trace?.(step, performance.now() - t0);
   }
 
   private async one<T>(query: string, params: Record<string, unknown>): Promise<T> {
@@ -298,4 +326,21 @@ export function rollupsOf(client: ClickHouseClient, options?: CatchUpOptions): R
 /** Brings the entity states of this warehouse up to the events stored so far (see `Rollups`). */
 export function catchUpRollups(client: ClickHouseClient): Promise<CatchUpReport> {
   return rollupsOf(client).catchUp();
+}
+
+/**
+ * Catches up shortly after each stored batch (`notify()`), so queries usually find the states current and
+ * skip straight to reading. Queries still catch up themselves: they never read behind a stored event.
+ */
+export function backgroundCatchUp(
+  client: ClickHouseClient,
+  options: { delayMs?: number; logger?: { warn(obj: object, msg?: string): void } } = {},
+): DebouncedTask {
+  return new DebouncedTask(async () => {
+    try {
+      await rollupsOf(client).catchUp();
+    } catch (error) {
+      options.logger?.warn({ err: error }, 'entity state catch-up failed');
+    }
+  }, options.delayMs ?? 200);
 }

@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LockTimeoutError, RedisLock, sharedLock } from './redis-lock.js';
+
+/** Against the real Redis at 127.0.0.1:6379 (started by .ci/run). */
+const URL = 'redis://127.0.0.1:6379';
+const key = () => `shewhart-test:lock:${randomBytes(6).toString('hex')}`;
+const locks: RedisLock[] = [];
+const lockOn = (k: string, opts: { ttlMs?: number; waitMs?: number } = {}) => {
+  const l = new RedisLock({ url: URL, key: k, ...opts });
+  locks.push(l);
+  return l;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+afterAll(async () => {
+  await Promise.all(locks.map((l) => l.close()));
+});
+
+describe('RedisLock', () => {
+  it('lets one holder at a time run, across connections', async () => {
+    const k = key();
+    const [a, b] = [lockOn(k), lockOn(k)];
+    const log: string[] = [];
+    const work = (name: string) => async () => {
+      log.push(`${name} in`);
+      await sleep(80);
+      log.push(`${name} out`);
+      return name;
+    };
+    const results = await Promise.all([a.run(work('a')), b.run(work('b')), a.run(work('c'))]);
+    expect(results).toEqual(['a', 'b', 'c']);
+    for (let i = 0; i < log.length; i += 2) expect(log[i + 1]).toBe(log[i]?.replace(' in', ' out'));
+    expect(log).toHaveLength(6);
+  });
+
+  it('releases on failure and keeps the lease while long work runs', async () => {
+    const k = key();
+    const [a, b] = [lockOn(k, { ttlMs: 150 }), lockOn(k, { ttlMs: 150 })];
+    await expect(a.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    let overlapped = false;
+    let inside = false;
+    const long = a.run(async () => {
+      inside = true;
+      await sleep(500); // > 3 leases: renewed meanwhile
+      inside = false;
+    });
+    await sleep(20);
+    await b.run(async () => {
+      overlapped = inside;
+    });
+    await long;
+    expect(overlapped).toBe(false);
+  });
+
+  it('takes over a lease its dead holder left behind once it expires, and gives up after waitMs', async () => {
+    const k = key();
+    const redis = new Redis(URL);
+    try {
+      await redis.set(k, 'a holder that died', 'PX', 300);
+      const started = Date.now();
+      expect(await lockOn(k).run(async () => 'mine')).toBe('mine');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      await redis.set(k, 'a holder that lives', 'PX', 10_000);
+      await expect(lockOn(k, { waitMs: 200 }).run(async () => 'never')).rejects.toBeInstanceOf(
+        LockTimeoutError,
+      );
+      // Its release never deletes another holder's lease.
+      expect(await redis.get(k)).toBe('a holder that lives');
+    } finally {
+      await redis.del(k);
+      redis.disconnect();
+    }
+  });
+
+  it('is only made for a shared ClickHouse server', () => {
+    const redis = { url: URL };
+    expect(sharedLock({ storage: { database: 'shewhart' }, redis }, 'rollups')).toBeUndefined();
+    const lock = sharedLock({ storage: { url: 'http://127.0.0.1:8123', database: 'db1' }, redis }, 'rollups');
+    expect(lock).toBeInstanceOf(RedisLock);
+    if (lock) locks.push(lock);
+  });
+});

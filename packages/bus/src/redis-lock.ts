@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+
+/**
+ * A mutual-exclusion lock shared by the processes of the scaled deployment (single Redis instance,
+ * `SET key token NX PX ttl`). The holder renews the lease while its work runs, so long work keeps it;
+ * a holder that dies loses it after `ttlMs`. Release and renewal only touch the lease when it still
+ * holds this holder's token, so a holder whose lease expired can never release a successor's.
+ */
+export interface RedisLockOptions {
+  url: string;
+  key: string;
+  /** Lease length; renewed every third of it while held. Default 30 s. */
+  ttlMs?: number;
+  /** How long `run` waits for the lock before giving up. Default 120 s. */
+  waitMs?: number;
+}
+
+export class LockTimeoutError extends Error {
+  override readonly name = 'LockTimeoutError';
+}
+
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+
+export class RedisLock {
+  private readonly redis: Redis;
+  private readonly ttlMs: number;
+  private readonly waitMs: number;
+
+  constructor(private readonly options: RedisLockOptions) {
+    this.redis = new Redis(options.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: true,
+    });
+    this.ttlMs = options.ttlMs ?? 30_000;
+    this.waitMs = options.waitMs ?? 120_000;
+  }
+
+  /** Runs `work` while holding the lock; waits for it (polling) up to `waitMs`. */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    const token = randomBytes(16).toString('hex');
+    const deadline = Date.now() + this.waitMs;
+    let pause = 25;
+    while ((await this.redis.set(this.options.key, token, 'PX', this.ttlMs, 'NX')) !== 'OK') {
+      if (Date.now() >= deadline) {
+        throw new LockTimeoutError(
+          `lock ${this.options.key} still held by another process after ${this.waitMs} ms`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, pause));
+      pause = Math.min(pause * 2, 500);
+    }
+    const renew = setInterval(
+      () => {
+        this.redis.eval(RENEW, 1, this.options.key, token, String(this.ttlMs)).catch(() => undefined);
+      },
+      Math.max(10, Math.floor(this.ttlMs / 3)),
+    );
+    renew.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(renew);
+      await this.redis.eval(RELEASE, 1, this.options.key, token).catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+/**
+ * The lock that processes sharing one ClickHouse server take for `name` (scaled deployment); undefined
+ * with the embedded engine, whose data directory admits one process at a time anyway.
+ */
+export function sharedLock(
+  config: { storage: { url?: string; database: string }; redis: { url: string } },
+  name: string,
+): RedisLock | undefined {
+  if (!config.storage.url) return undefined;
+  return new RedisLock({ url: config.redis.url, key: `shewhart:${config.storage.database}:${name}` });
+}
