@@ -8,5 +8,5 @@ export {
   Rollups,
   rollupsOf,
 } from './rollups/catch-up.js';
-export { ENTITY_STATES, type EntityState, live } from './rollups/states.js';
+export { ENTITY_STATES, type EntityState, live, type StateAggregate } from './rollups/states.js';
 export { GRAINS, type Grain } from './sql/common.js';

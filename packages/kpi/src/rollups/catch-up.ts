@@ -74,12 +74,6 @@ const TOUCHED_KEYS = `
   )
   WHERE fold != ''`;
 
-/** The changes of the deployments touched in this catch-up (a deployment's change list only grows). */
-const TOUCHED_CHANGES = `
-  SELECT DISTINCT 'change', cityHash64(arrayJoin(change_ids))
-  FROM delivery_events
-  WHERE kind = 'deployment' AND entity_key IN (SELECT key FROM rollup_touched WHERE fold = 'deployment')`;
-
 interface Snapshot {
   /** Server time at the start of the catch-up. */
   at: string;
@@ -161,7 +155,8 @@ export class Rollups {
        FROM events_raw WHERE ingested_at > {watermark:${TIME}}`,
       { lag: this.lagMs, last: this.last?.at ?? watermark ?? zero, watermark: watermark ?? zero },
     );
-    if (rebuild.has('deployment')) rebuild.add('change');
+    // A state folded from a rebuilt one is rebuilt after it (ENTITY_STATES is in dependency order).
+    for (const s of ENTITY_STATES) if (s.from?.some((f) => rebuild.has(f.name))) rebuild.add(s.name);
     if (
       this.last &&
       rebuild.size === 0 &&
@@ -181,7 +176,9 @@ export class Rollups {
       await this.exec('touched: events', `INSERT INTO rollup_touched (fold, key) ${TOUCHED_KEYS}`, {
         watermark,
       });
-      await this.exec('touched: changes', `INSERT INTO rollup_touched (fold, key) ${TOUCHED_CHANGES}`);
+      for (const s of ENTITY_STATES) {
+        for (const [i, q] of (s.touches ?? []).entries()) await this.exec(`${s.name}: touched ${i + 1}`, q);
+      }
       const rs = await this.client.query({
         query: 'SELECT DISTINCT fold FROM rollup_touched',
         format: 'JSONEachRow',
@@ -224,13 +221,25 @@ export class Rollups {
     for (const s of ENTITY_STATES) {
       const hash = definitionHash(s);
       if (comments.get(s.table) === hash) continue;
-      if (comments.has(s.table)) await this.client.command({ query: `DROP TABLE IF EXISTS ${s.table}` });
+      // The definition hash is written by the build that completes (see build): a table left half-built
+      // by a crash keeps 'state:pending' and is rebuilt by the next process.
+      for (const a of s.aggregates ?? []) {
+        await this.client.command({ query: `DROP TABLE IF EXISTS ${a.table}_mv` });
+        await this.client.command({ query: `DROP TABLE IF EXISTS ${a.table}` });
+      }
+      await this.client.command({ query: `DROP TABLE IF EXISTS ${s.table}` });
       const cols = s.columns.map(([n, t]) => `${n} ${t}`).join(', ');
       await this.client.command({
-        query: `CREATE TABLE IF NOT EXISTS ${s.table} (entity_key UInt64, ${cols}, version UInt64, sign Int8)
+        query: `CREATE TABLE ${s.table} (entity_key UInt64, ${cols}, version UInt64, sign Int8)
           ENGINE = VersionedCollapsingMergeTree(sign, version) ORDER BY (team, project, entity_key)
-          COMMENT '${hash}'`,
+          COMMENT 'state:pending'`,
       });
+      for (const a of s.aggregates ?? []) {
+        await this.client.command({ query: `CREATE TABLE ${a.table} (${a.columns}) ENGINE = ${a.engine}` });
+        await this.client.command({
+          query: `CREATE MATERIALIZED VIEW ${a.table}_mv TO ${a.table} AS ${a.select}`,
+        });
+      }
       await this.client.command({ query: `DROP TABLE IF EXISTS ${s.table}_next` });
       await this.client.command({
         query: `CREATE TABLE ${s.table}_next (entity_key UInt64, ${cols}) ENGINE = MergeTree ORDER BY entity_key`,
@@ -251,12 +260,17 @@ export class Rollups {
 
   /** Folds every entity of a state anew. */
   private async build(s: EntityState, version: bigint): Promise<void> {
+    for (const [i, q] of (s.prepare?.('build') ?? []).entries())
+      await this.exec(`${s.name}: prepare ${i + 1}`, q);
     await this.exec(`${s.name}: truncate`, `TRUNCATE TABLE ${s.table}`);
+    for (const a of s.aggregates ?? [])
+      await this.exec(`${s.name}: truncate ${a.table}`, `TRUNCATE TABLE ${a.table}`);
     await this.exec(
       `${s.name}: build`,
       `INSERT INTO ${s.table} (${columnList(s)}, version, sign) SELECT *, {v:UInt64}, 1 FROM (${s.fold('true')})`,
       { v: version.toString() },
     );
+    await this.exec(`${s.name}: done`, `ALTER TABLE ${s.table} MODIFY COMMENT '${definitionHash(s)}'`);
   }
 
   /** Re-folds the touched entities of a state; cancels rows that changed and inserts their new state. */
@@ -264,6 +278,8 @@ export class Rollups {
     const touched = `entity_key IN (SELECT key FROM rollup_touched WHERE fold = '${s.name}')`;
     const hash = `sipHash64(tuple(${s.columns.map(([n]) => n).join(', ')}))`;
     const next = `${s.table}_next`;
+    for (const [i, q] of (s.prepare?.('apply') ?? []).entries())
+      await this.exec(`${s.name}: prepare ${i + 1}`, q);
     await this.exec(`${s.name}: truncate next`, `TRUNCATE TABLE ${next}`);
     await this.exec(
       `${s.name}: fold`,
@@ -302,7 +318,7 @@ export class Rollups {
 const columnList = (s: EntityState) => ['entity_key', ...s.columns.map(([n]) => n)].join(', ');
 
 function definitionHash(s: EntityState): string {
-  const text = JSON.stringify([s.columns, s.fold('{keys}')]);
+  const text = JSON.stringify([s.columns, s.fold('{keys}'), s.aggregates ?? []]);
   return `state:${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
 }
 

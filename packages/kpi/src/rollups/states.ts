@@ -13,6 +13,24 @@
  */
 
 export interface EntityState {
+  /**
+   * Statements run before the fold: on a full build (`build`) or a catch-up (`apply`). They keep the
+   * look-up tables a fold relies on (e.g. `change_links`) in step.
+   */
+  prepare?(mode: 'build' | 'apply'): string[];
+  /**
+   * For a state folded from other states: statements that add its touched keys to `rollup_touched`
+   * (from the entities touched in the sources, before and after), run before any state is caught up.
+   */
+  touches?: readonly string[];
+  /**
+   * Aggregate tables kept by a materialized view on the state table: every row written to the state
+   * (sign +1, and the cancelling copy with sign −1) adds its sign-weighted contribution, so the sums
+   * follow every change of an entity exactly. Rebuilt with the state.
+   */
+  aggregates?: readonly StateAggregate[];
+  /** States it is folded from: when one of them is rebuilt, so is this. */
+  from?: readonly EntityState[];
   /** Short name: the value of `rollup_touched.fold`. */
   readonly name: string;
   /** `<name>_state`. */
@@ -22,6 +40,23 @@ export interface EntityState {
   /** The source column that `keys` is written against. */
   readonly key: string;
   fold(keys: string): string;
+}
+
+import { PHASE } from '../catalogue/define.js';
+
+/** domain.md §3.1: W = 90 days after the release date. */
+export const ESCAPE_WINDOW_DAYS = 90;
+/** Observation window of review effectiveness, counted from the review (see REVIEW_YIELD). */
+export const REVIEW_WINDOW_DAYS = 90;
+
+export interface StateAggregate {
+  table: string;
+  /** Column definitions. */
+  columns: string;
+  /** Table engine and sort key. */
+  engine: string;
+  /** The view's SELECT over the state table (it sees each inserted block). */
+  select: string;
 }
 
 const DT = "DateTime64(3, 'UTC')";
@@ -38,6 +73,7 @@ const SCOPE = [
 const latest = (col: string, cond: string) => `argMaxIf(${col}, (time, id), ${cond} AND ${col} IS NOT NULL)`;
 
 const REPORTED = "type = 'defect.reported'";
+const TOUCHED = (fold: string) => `(SELECT key FROM rollup_touched WHERE fold = '${fold}')`;
 const INVALID_RESOLUTION = "ifNull(resolution, '') IN ('duplicate', 'not_a_defect')";
 
 /**
@@ -68,6 +104,20 @@ export const DEFECT: EntityState = {
     ['escaped', 'Bool'],
     ...SCOPE,
     ['timeline', `Array(Tuple(${DT}, String, Int8, UInt8))`],
+    ['last_event_at', DT],
+  ],
+  aggregates: [
+    {
+      // defect_backlog: the open-state changes of the valid defects per team, project and day.
+      table: 'defect_backlog_days',
+      columns: `team ${LC}, project ${LC}, day Date, delta Int64, events Int64`,
+      engine: 'SummingMergeTree ORDER BY (team, project, day)',
+      select: `
+        SELECT team, project, toDate(c.1, 'UTC') AS day, sum(c.2 * sign) AS delta, sum(toInt64(sign)) AS events
+        FROM (SELECT team, project, sign, ${backlogChanges('timeline')} AS changes FROM defect_state WHERE is_valid)
+        ARRAY JOIN changes AS c
+        GROUP BY team, project, day`,
+    },
   ],
   fold: (keys) => `
   SELECT
@@ -89,12 +139,31 @@ export const DEFECT: EntityState = {
     argMaxIf(project, (time, id), ${REPORTED}) AS project,
     arraySort(e -> (e.1, e.2), arrayDistinct(groupArray((time, id,
       toInt8(multiIf(type = 'defect.resolved', 0, type = 'defect.reopened', 1, 2)),
-      toUInt8(type = 'defect.resolved' AND ${INVALID_RESOLUTION}))))) AS timeline
+      toUInt8(type = 'defect.resolved' AND ${INVALID_RESOLUTION}))))) AS timeline,
+    max(time) AS last_event_at
   FROM defect_events
   WHERE ${keys}
   GROUP BY defect_key, defect_id
   HAVING countIf(${REPORTED}) > 0`,
 };
+
+/**
+ * The backlog changes of a defect timeline `tl` (an identifier; see DEFECT): per lifecycle event its time
+ * and the change of the open state it makes (+1 reported or reopened, −1 resolved, 0 a re-triage). The
+ * state after an event is that of the latest resolution/reopen so far, open when there is none yet.
+ */
+export function backlogChanges(tl: string): string {
+  const state = (i: string) =>
+    `toInt64(if(arrayLastIndex(e -> e.3 != 2, arraySlice(${tl}, 1, ${i})) = 0, 1,
+      ${tl}[arrayLastIndex(e -> e.3 != 2, arraySlice(${tl}, 1, ${i}))].3))`;
+  return `arrayMap(i -> (${tl}[i].1, ${state('i')} - if(i = 1, 0, ${state('i - 1')})), arrayEnumerate(${tl}))`;
+}
+
+/** A defect whose timeline `tl` has a report and whose latest resolution/reopen does not make it invalid. */
+export function validTimeline(tl: string): string {
+  const latest = `arrayLastIndex(e -> e.3 != 2, ${tl})`;
+  return `(arrayExists(e -> e.3 = 2, ${tl}) AND NOT (${latest} > 0 AND ${tl}[${latest}].4 = 1))`;
+}
 
 /**
  * One row per shipped release (a `delivery.release` event). Shipped at its first release event; the
@@ -188,8 +257,9 @@ export const DEPLOYMENT: EntityState = {
 
 /**
  * One row per incident: opened at its first opening, restored at its last resolution; scope of its
- * opening (of its latest event when no opening was received). `caused_deployments`: the deployments its
- * openings name (`causedByDeploymentId`), change failures whatever their own status (domain.md §3.2).
+ * opening (of its latest event when no opening was received). `caused_deployment_keys`: the entity keys
+ * of the deployments its openings name (`causedByDeploymentId`), change failures whatever their own
+ * status (domain.md §3.2); keys, so a change-failure query matches numbers, not strings.
  */
 export const INCIDENT: EntityState = {
   name: 'incident',
@@ -202,7 +272,7 @@ export const INCIDENT: EntityState = {
     ['has_opened', 'Bool'],
     ['has_resolved', 'Bool'],
     ...SCOPE,
-    ['caused_deployments', 'Array(String)'],
+    ['caused_deployment_keys', 'Array(UInt64)'],
   ],
   fold: (keys) => {
     const opened = "type = 'delivery.incident.opened'";
@@ -216,8 +286,8 @@ export const INCIDENT: EntityState = {
     countIf(type = 'delivery.incident.resolved') > 0 AS has_resolved,
     if(has_opened, argMaxIf(team, (time, id), ${opened}), argMax(team, (time, id))) AS team,
     if(has_opened, argMaxIf(project, (time, id), ${opened}), argMax(project, (time, id))) AS project,
-    arraySort(groupUniqArrayIf(assumeNotNull(caused_by_deployment_id),
-      ${opened} AND ifNull(caused_by_deployment_id, '') != '')) AS caused_deployments
+    arraySort(groupUniqArrayIf(cityHash64(assumeNotNull(caused_by_deployment_id)),
+      ${opened} AND ifNull(caused_by_deployment_id, '') != '')) AS caused_deployment_keys
   FROM delivery_events
   WHERE kind = 'incident' AND ${keys}
   GROUP BY entity_key, entity_id`;
@@ -333,28 +403,180 @@ export const COMPLAINT: EntityState = {
   GROUP BY entity_key, entity_id`,
 };
 
+/** The deployments (entity keys) that carry each change: how a catch-up finds a touched change's deployments. */
+const LINKS_OF = (deployments: string) => `
+  INSERT INTO change_links (change_key, deployment_key)
+  SELECT DISTINCT cityHash64(arrayJoin(change_ids)), entity_key
+  FROM delivery_events WHERE kind = 'deployment' AND ${deployments}`;
+
 /**
  * One row per change shipped to production (domain.md §3.2, Four Keys): its first successful production
  * deployment, its earliest commit time, and the scope of that deployment. Folded from the live deployment
- * states, so it is refreshed after them.
+ * states (all of them on a build; on a catch-up only those carrying a touched change, via `change_links`),
+ * so it is refreshed after them.
  */
 export const CHANGE: EntityState = {
   name: 'change',
   table: 'change_state',
-  key: 'cityHash64(change_id)',
+  key: 'change_key',
   columns: [['change_id', 'String'], ['first_deployed_at', DT], ['committed_at', NDT], ...SCOPE],
-  fold: (keys) => `
+  touches: [
+    // The changes of the deployments touched in this catch-up (a deployment's change list only grows).
+    `INSERT INTO rollup_touched (fold, key)
+     SELECT DISTINCT 'change', cityHash64(arrayJoin(change_ids))
+     FROM delivery_events WHERE kind = 'deployment' AND entity_key IN ${TOUCHED('deployment')}`,
+  ],
+  from: [DEPLOYMENT],
+  prepare: (mode) =>
+    mode === 'build'
+      ? ['TRUNCATE TABLE change_links', LINKS_OF('true')]
+      : [LINKS_OF("entity_key IN (SELECT key FROM rollup_touched WHERE fold = 'deployment')")],
+  fold: (keys) => {
+    const carriers =
+      keys === 'true' ? 'true' : `entity_key IN (SELECT deployment_key FROM change_links WHERE ${keys})`;
+    return `
   SELECT
-    cityHash64(change_id) AS entity_key,
+    cityHash64(change_id) AS change_key,
     change_id,
     min(deployed_at) AS first_deployed_at,
     min(committed) AS committed_at,
     argMin(team, deployed_at) AS team,
     argMin(project, deployed_at) AS project
-  FROM (${live(DEPLOYMENT)})
+  FROM (${live(DEPLOYMENT, carriers)})
   ARRAY JOIN change_ids AS change_id, change_committed_at AS committed
   WHERE environment = 'production' AND status = 'success' AND ${keys}
-  GROUP BY change_id`,
+  GROUP BY change_id`;
+  },
+};
+
+/** Phase of a detection activity column (domain.md §3.1). */
+export const detectionPhase = (activity: string) => `multiIf(
+    ${activity} = 'requirements_review', 'requirements',
+    ${activity} = 'design_review', 'design',
+    ${activity} IN ('code_review', 'unit_test'), 'code',
+    ${activity} IN ('integration_test', 'system_test', 'acceptance_test'), 'test',
+    'post-release')`;
+
+/**
+ * One row per review of a work product (domain.md §3.3 review effectiveness): what it found, and `later`,
+ * the valid defects whose originWorkProductId is the reviewed work product, charged to the latest review
+ * of that work product before the defect was reported (so re-reviews do not count it twice), reported
+ * within W = 90 days after that review. Folded from the review and defect states: a catch-up re-folds
+ * every review of a work product that a touched review or defect names (before or after the change).
+ */
+export const REVIEW_YIELD: EntityState = {
+  name: 'review_yield',
+  table: 'review_yield_state',
+  key: 'entity_key',
+  columns: [
+    ['review_id', 'String'],
+    ['reviewed_at', DT],
+    ['defects_found', 'Float64'],
+    ['later', 'UInt64'],
+    ...SCOPE,
+  ],
+  touches: [
+    `INSERT INTO rollup_touched (fold, key)
+     SELECT DISTINCT 'wp', cityHash64(wp) FROM (
+       SELECT assumeNotNull(work_product_id) AS wp FROM review_state
+       WHERE entity_key IN ${TOUCHED('review')} AND work_product_id IS NOT NULL
+       UNION ALL
+       SELECT assumeNotNull(work_product_id) FROM quality_events
+       WHERE kind = 'review' AND entity_key IN ${TOUCHED('review')} AND work_product_id IS NOT NULL
+       UNION ALL
+       SELECT assumeNotNull(origin_wp) FROM defect_state
+       WHERE entity_key IN ${TOUCHED('defect')} AND origin_wp IS NOT NULL
+       UNION ALL
+       SELECT assumeNotNull(origin_work_product_id) FROM defect_events
+       WHERE defect_key IN ${TOUCHED('defect')} AND origin_work_product_id IS NOT NULL)`,
+    `INSERT INTO rollup_touched (fold, key)
+     SELECT DISTINCT 'review_yield', k FROM (
+       SELECT entity_key AS k FROM quality_events
+       WHERE kind = 'review' AND cityHash64(work_product_id) IN ${TOUCHED('wp')}
+       UNION ALL
+       SELECT key FROM rollup_touched WHERE fold = 'review')`,
+  ],
+  from: [REVIEW, DEFECT],
+  fold: (keys) => `
+  WITH rv AS (${live(REVIEW, `work_product_id IS NOT NULL AND ${keys}`)}),
+  escaped AS (
+    SELECT r.entity_key AS review_key, count() AS later
+    FROM (
+      SELECT assumeNotNull(origin_wp) AS wp, reported_at
+      FROM (${live(DEFECT, 'origin_wp IN (SELECT work_product_id FROM rv)')})
+      WHERE is_valid
+    ) AS d
+    ASOF INNER JOIN (
+      SELECT entity_key, assumeNotNull(work_product_id) AS wp, reviewed_at
+      FROM (${live(REVIEW, 'work_product_id IN (SELECT work_product_id FROM rv)')})
+    ) AS r ON d.wp = r.wp AND d.reported_at > r.reviewed_at
+    WHERE d.reported_at <= r.reviewed_at + INTERVAL ${REVIEW_WINDOW_DAYS} DAY
+    GROUP BY r.entity_key
+  )
+  SELECT rv.entity_key, rv.review_id, rv.reviewed_at, rv.defects_found, e.later, rv.team, rv.project
+  FROM rv LEFT JOIN escaped AS e ON e.review_key = rv.entity_key`,
+};
+
+/** The introduced phases as an SQL array literal (constants of the catalogue, in PHASE order). */
+export const PHASES = `[${PHASE.values.map((p) => `'${p}'`).join(', ')}]`;
+
+/**
+ * One row per shipped release with the valid defects charged to it (domain.md §3.1), of any team:
+ * D_pre = reported no later than the shipping, D_post = escaped and reported within W days after it, and
+ * per introduced phase (PHASE order) the defects detected up to W days after the release (`pce_den`) and
+ * those among them detected by an activity of that phase (`pce_num`). Folded from the release and defect
+ * states: a catch-up re-folds the touched releases and every release a touched defect is or was charged to.
+ */
+export const RELEASE_QUALITY: EntityState = {
+  name: 'release_quality',
+  table: 'release_quality_state',
+  key: 'entity_key',
+  columns: [
+    ['release_id', 'String'],
+    ['shipped_at', DT],
+    ['size_delivered', NF],
+    ['size_unit', NLC],
+    ...SCOPE,
+    ['d_pre', 'UInt64'],
+    ['d_post', 'UInt64'],
+    ['pce_num', 'Array(UInt64)'],
+    ['pce_den', 'Array(UInt64)'],
+  ],
+  touches: [
+    `INSERT INTO rollup_touched (fold, key)
+     SELECT DISTINCT 'release_quality', k FROM (
+       SELECT key AS k FROM rollup_touched WHERE fold = 'release'
+       UNION ALL
+       SELECT cityHash64(assumeNotNull(release_id)) FROM defect_state
+       WHERE entity_key IN ${TOUCHED('defect')} AND release_id IS NOT NULL
+       UNION ALL
+       SELECT cityHash64(assumeNotNull(r)) FROM defect_events
+       ARRAY JOIN [release_found_in, release_introduced] AS r
+       WHERE defect_key IN ${TOUCHED('defect')} AND r IS NOT NULL)`,
+  ],
+  from: [RELEASE, DEFECT],
+  fold: (keys) => {
+    const window = `d.reported_at <= r.shipped_at + INTERVAL ${ESCAPE_WINDOW_DAYS} DAY`;
+    return `
+  WITH releases AS (${live(RELEASE, keys)}),
+  charged AS (
+    SELECT
+      d.release_id AS release_id,
+      countIf(d.reported_at <= r.shipped_at) AS d_pre,
+      countIf(d.escaped AND d.reported_at > r.shipped_at AND ${window}) AS d_post,
+      sumForEach(arrayMap(p -> toUInt64(d.phase = p AND ${detectionPhase('d.activity')} = p AND ${window}), ${PHASES})) AS pce_num,
+      sumForEach(arrayMap(p -> toUInt64(d.phase = p AND ${window}), ${PHASES})) AS pce_den
+    FROM (${live(DEFECT, 'release_id IN (SELECT release_id FROM releases)')}) AS d
+    INNER JOIN releases AS r ON d.release_id = r.release_id
+    WHERE d.is_valid
+    GROUP BY d.release_id
+  )
+  SELECT r.entity_key, r.release_id, r.shipped_at, r.size_delivered, r.size_unit, r.team, r.project,
+    c.d_pre, c.d_post,
+    if(empty(c.pce_num), arrayResize([toUInt64(0)], ${PHASE.values.length}), c.pce_num),
+    if(empty(c.pce_den), arrayResize([toUInt64(0)], ${PHASE.values.length}), c.pce_den)
+  FROM releases AS r LEFT JOIN charged AS c ON c.release_id = r.release_id`;
+  },
 };
 
 /** In refresh order: a state folded from another comes after it. */
@@ -368,6 +590,8 @@ export const ENTITY_STATES: readonly EntityState[] = [
   SURVEY,
   COMPLAINT,
   CHANGE,
+  REVIEW_YIELD,
+  RELEASE_QUALITY,
 ];
 
 /**

@@ -1,11 +1,12 @@
-import { type Grain, hoursBetween, periodStart, SCOPE_FILTER, scopeFilter } from './common.js';
-import { defects, detectionPhase, IN_TEAM, releases, teamDefects } from './folds.js';
+import { backlogChanges, ESCAPE_WINDOW_DAYS, PHASES, validTimeline } from '../rollups/states.js';
+import { type Grain, hoursBetween, periodStart, SCOPE_FILTER } from './common.js';
+import { defects, IN_TEAM, releaseQuality, teamDefects } from './folds.js';
 
 /** Defect KPIs (domain.md §3.1). Invalid defects (duplicate / not_a_defect) leave every one of them. */
 
 const NOW = "{now:DateTime64(3, 'UTC')}";
-/** domain.md §3.1: W = 90 days after the release date. */
-export const ESCAPE_WINDOW_DAYS = 90;
+
+export { ESCAPE_WINDOW_DAYS };
 
 /** domain.md §3.1: valid defects reported (detected) in the period. */
 export function defectArrivals(grain: Grain): string {
@@ -79,26 +80,29 @@ export function reopenRate(grain: Grain): string {
 /**
  * The valid defects open at the end of each period: a level. Evaluated as of `{now}`: only lifecycle
  * events up to it count (validity included), so the value is reproducible. Each defect contributes its
- * state changes (+1 reported/reopened, −1 resolved) at their event times; a period is listed when a
+ * open-state changes (+1 reported/reopened, −1 resolved) at their event times; a period is listed when a
  * lifecycle event of a valid defect in scope falls in it, and its value is the running sum through its end.
  * Scope is the defect's current team and project.
+ *
+ * The changes of every defect as of its latest event are summed per day by the state's aggregate
+ * (`defect_backlog_days`); the few defects with events after `{now}` are corrected here: their final
+ * changes out, their changes as of now in.
  */
 export function defectBacklog(grain: Grain): string {
-  // The timeline holds the lifecycle events in (time, id) order, coded 0 resolved, 1 reopened, 2 reported,
-  // with 1 beside a resolution that makes the defect invalid. The state after an event is that of the
-  // latest resolution/reopen so far (a re-triage report changes nothing), open when there is none yet;
-  // each event contributes state − previous state. Valid as of now: unless the latest resolution/reopen
-  // up to now is an invalidating resolution.
-  const last = 'arrayLastIndex(e -> e.3 != 2, arraySlice(tl, 1, i))';
-  const latest = 'arrayLastIndex(e -> e.3 != 2, tl)';
+  const late = `SELECT * FROM (${defects(`${IN_TEAM} AND last_event_at > ${NOW}`)}) WHERE ${SCOPE_FILTER}`;
+  const period = (col: string) => periodStart(grain, col);
   return `
-    WITH defects AS (
-      SELECT arrayMap(i -> (tl[i].1, st[i] - if(i = 1, 0, st[i - 1])), arrayEnumerate(tl)) AS changes
-      FROM (
-        SELECT *, arrayMap(i -> toInt64(if(${last} = 0, 1, tl[${last}].3)), arrayEnumerate(tl)) AS st
-        FROM (SELECT *, arrayFilter(e -> e.1 <= ${NOW}, timeline) AS tl FROM (${defects(IN_TEAM)}))
-        WHERE arrayExists(e -> e.3 = 2, tl) AND NOT (${latest} > 0 AND tl[${latest}].4 = 1) AND ${SCOPE_FILTER}
-      )
+    WITH late AS (${late}),
+    deltas AS (
+      SELECT ${period("toDateTime(day, 'UTC')")} AS period_start, delta, events
+      FROM defect_backlog_days WHERE ${SCOPE_FILTER}
+      UNION ALL
+      SELECT ${period('c.1')}, -c.2, toInt64(-1)
+      FROM late ARRAY JOIN ${backlogChanges('timeline')} AS c WHERE is_valid
+      UNION ALL
+      SELECT ${period('c.1')}, c.2, toInt64(1)
+      FROM (SELECT arrayFilter(e -> e.1 <= ${NOW}, timeline) AS tl FROM late)
+      ARRAY JOIN ${backlogChanges('tl')} AS c WHERE ${validTimeline('tl')}
     )
     SELECT
       period_start,
@@ -109,40 +113,24 @@ export function defectBacklog(grain: Grain): string {
       0 AS provisional
     FROM (
       SELECT period_start, sum(delta) OVER (ORDER BY period_start ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS level
-      FROM (
-        SELECT ${periodStart(grain, 'c.1')} AS period_start, sum(c.2) AS delta
-        FROM defects ARRAY JOIN changes AS c
-        GROUP BY period_start
-      )
+      FROM (SELECT period_start, sum(delta) AS delta FROM deltas GROUP BY period_start HAVING sum(events) > 0)
     )`;
 }
 
 /**
- * Valid defects charged to each shipped release in scope (its own team's defects or any other team's):
- * D_pre = reported no later than the shipping, D_post = escaped and reported within W days after it.
- * Per release also the phase counts for PCE. `provisional`: the release is younger than W at `{now}`.
+ * Shipped releases in scope with the valid defects charged to them, of any team (the release quality
+ * state: D_pre, D_post and the PCE terms per introduced phase). `provisional`: the release is younger than
+ * W at `{now}`. PCE reads the terms of the `{dim}` phase.
  */
 function chargedReleases(grain: Grain): string {
-  const window = `d.reported_at <= r.shipped_at + INTERVAL ${ESCAPE_WINDOW_DAYS} DAY`;
   return `
-    releases AS (${releases(grain)}),
-    charged AS (
-      SELECT
-        d.release_id AS release_id,
-        countIf(d.reported_at <= r.shipped_at) AS d_pre,
-        countIf(d.escaped AND d.reported_at > r.shipped_at AND ${window}) AS d_post,
-        countIf(d.phase = {dim:String} AND ${window}) AS pce_den,
-        countIf(d.phase = {dim:String} AND ${detectionPhase('d.activity')} = {dim:String} AND ${window}) AS pce_num
-      FROM (${defects('release_id IN (SELECT release_id FROM releases)')}) AS d
-      INNER JOIN releases AS r ON d.release_id = r.release_id
-      WHERE d.is_valid
-      GROUP BY d.release_id
-    ),
     per_release AS (
-      SELECT r.*, c.d_pre AS d_pre, c.d_post AS d_post, c.pce_num AS pce_num, c.pce_den AS pce_den,
-        r.shipped_at + INTERVAL ${ESCAPE_WINDOW_DAYS} DAY > ${NOW} AS open_window
-      FROM releases AS r LEFT JOIN charged AS c ON c.release_id = r.release_id
-      WHERE ${scopeFilter('r')}
+      SELECT *,
+        pce_num[indexOf(${PHASES}, {dim:String})] AS pce_num_p,
+        pce_den[indexOf(${PHASES}, {dim:String})] AS pce_den_p,
+        shipped_at + INTERVAL ${ESCAPE_WINDOW_DAYS} DAY > ${NOW} AS open_window
+      FROM (${releaseQuality(grain)})
+      WHERE ${SCOPE_FILTER}
     )`;
 }
 
@@ -199,8 +187,8 @@ export function defectDensity(grain: Grain): string {
 export function phaseContainment(grain: Grain): string {
   return perRelease(
     grain,
-    `toFloat64(sum(pce_num)) AS numerator,
-      toFloat64(sum(pce_den)) AS denominator,
+    `toFloat64(sum(pce_num_p)) AS numerator,
+      toFloat64(sum(pce_den_p)) AS denominator,
       toUInt64(denominator) AS n,
       if(denominator = 0, NULL, numerator / denominator * 100) AS value`,
   );

@@ -8,7 +8,7 @@ export function changeFailureRate(grain: Grain): string {
     SELECT
       ${periodStart(grain, 'deployed_at')} AS period_start,
       toFloat64(countIf(status != 'cancelled'
-        AND (status IN ('failed', 'rolled_back') OR change_failure OR deployment_id IN (SELECT deployment_id FROM caused)))) AS numerator,
+        AND (status IN ('failed', 'rolled_back') OR change_failure OR entity_key IN (SELECT deployment_key FROM caused)))) AS numerator,
       toFloat64(countIf(status != 'cancelled')) AS denominator,
       toUInt64(denominator) AS n,
       if(denominator = 0, NULL, numerator / denominator * 100) AS value,

@@ -19,7 +19,9 @@ import {
   INCIDENT,
   live,
   RELEASE,
+  RELEASE_QUALITY,
   REVIEW,
+  REVIEW_YIELD,
   SURVEY,
 } from '../rollups/states.js';
 import type { Grain } from './common.js';
@@ -48,12 +50,21 @@ export const teamDefects = (column: 'reported_at' | 'resolved_at', grain?: Grain
 /** Shipped releases of the team, by shipping time. */
 export const releases = (grain?: Grain) => live(RELEASE, scoped('shipped_at', grain));
 
+/** Shipped releases of the team with the defects charged to them (any team's), by shipping time. */
+export const releaseQuality = (grain?: Grain) => live(RELEASE_QUALITY, scoped('shipped_at', grain));
+
+/** Reviews of work products by the team with the defects found later, by completion time. */
+export const reviewYield = (grain?: Grain) => live(REVIEW_YIELD, scoped('reviewed_at', grain));
+
 /** Deployments of the team, by deployment time. */
 export const deployments = (grain?: Grain) => live(DEPLOYMENT, scoped('deployed_at', grain));
 
-/** Deployments named by an incident's causedByDeploymentId: change failures whatever their own status. */
+/**
+ * The entity keys of the deployments named by an incident's causedByDeploymentId: change failures
+ * whatever their own status.
+ */
 export const INCIDENT_CAUSED = `
-  SELECT DISTINCT arrayJoin(caused_deployments) AS deployment_id FROM (${live(INCIDENT)})`;
+  SELECT DISTINCT arrayJoin(caused_deployment_keys) AS deployment_key FROM (${live(INCIDENT)})`;
 
 /** Incidents of the team, by restoring (last resolution) time. */
 export const incidents = (grain?: Grain) => live(INCIDENT, scoped('resolved_at', grain));
@@ -61,9 +72,8 @@ export const incidents = (grain?: Grain) => live(INCIDENT, scoped('resolved_at',
 /** Changes shipped to production by the team, by first successful production deployment. */
 export const changes = (grain?: Grain) => live(CHANGE, scoped('first_deployed_at', grain));
 
-/** Reviews of the team by completion time, or every review matching `where`. */
+/** Reviews of the team, by completion time. */
 export const reviews = (grain?: Grain) => live(REVIEW, scoped('reviewed_at', grain));
-export const reviewsWhere = (where: string) => live(REVIEW, where);
 
 /** Corrective actions of the team (few enough that no range narrowing is needed). */
 export const capas = () => live(CAPA, IN_TEAM);
@@ -73,11 +83,3 @@ export const surveys = (grain: Grain) => live(SURVEY, scoped('answered_at', grai
 
 /** Complaints of the team, by receipt. */
 export const complaints = (grain: Grain) => live(COMPLAINT, scoped('received_at', grain));
-
-/** Phase of a detection activity column (domain.md §3.1). */
-export const detectionPhase = (activity: string) => `multiIf(
-    ${activity} = 'requirements_review', 'requirements',
-    ${activity} = 'design_review', 'design',
-    ${activity} IN ('code_review', 'unit_test'), 'code',
-    ${activity} IN ('integration_test', 'system_test', 'acceptance_test'), 'test',
-    'post-release')`;

@@ -1,11 +1,12 @@
+import { REVIEW_WINDOW_DAYS } from '../rollups/states.js';
 import { type Grain, periodStart, SCOPE_FILTER, sumOf } from './common.js';
-import { defects, reviews, reviewsWhere } from './folds.js';
+import { reviews, reviewYield } from './folds.js';
 
 /** Review / inspection KPIs (domain.md §3.3). Period key: the review's completion time. */
 
 const NOW = "{now:DateTime64(3, 'UTC')}";
-/** Observation window of review effectiveness, counted from the review (see reviewEffectiveness). */
-export const REVIEW_WINDOW_DAYS = 90;
+
+export { REVIEW_WINDOW_DAYS };
 
 /** Hours of a review's checking effort; NULL when neither preparation nor meeting hours were reported. */
 const CHECK_HOURS =
@@ -74,31 +75,15 @@ export function reviewCostPerDefect(grain: Grain): string {
 
 /**
  * Yield = Σ found in review / Σ (found in review + later valid defects whose originWorkProductId is the
- * reviewed work product) × 100, over reviews with a workProductId completed in the period. A later defect
- * is charged to the latest review of its work product before it was reported (so re-reviews do not count
- * it twice) and counts when reported within W = 90 days after that review: review events carry no release,
- * so the window is anchored on the review. Provisional until the newest review of the period is W days old.
+ * reviewed work product) × 100, over reviews with a workProductId completed in the period (the review
+ * yield state: a later defect is charged to the latest review of its work product before it was reported,
+ * so re-reviews do not count it twice, and counts when reported within W = 90 days after that review;
+ * review events carry no release, so the window is anchored on the review). Provisional until the newest
+ * review of the period is W days old.
  */
 export function reviewEffectiveness(grain: Grain): string {
-  // The ASOF join needs every review of the work products in scope, not only those of the team/range: a
-  // later re-review (another team's, or after `to`) takes over the defects reported after it.
-  const wps = 'SELECT work_product_id FROM reviews';
   return `
-    WITH reviews AS (SELECT * FROM (${reviews(grain)}) WHERE work_product_id IS NOT NULL),
-    escaped AS (
-      SELECT r.review_id AS review_id, count() AS later
-      FROM (
-        SELECT assumeNotNull(origin_wp) AS wp, reported_at
-        FROM (${defects(`origin_wp IN (${wps})`)})
-        WHERE is_valid AND origin_wp IS NOT NULL
-      ) AS d
-      ASOF INNER JOIN (
-        SELECT review_id, assumeNotNull(work_product_id) AS wp, reviewed_at
-        FROM (${reviewsWhere(`work_product_id IN (${wps})`)})
-      ) AS r ON d.wp = r.wp AND d.reported_at > r.reviewed_at
-      WHERE d.reported_at <= r.reviewed_at + INTERVAL ${REVIEW_WINDOW_DAYS} DAY
-      GROUP BY r.review_id
-    )
+    WITH reviews AS (${reviewYield(grain)})
     SELECT
       ${periodStart(grain, 'reviewed_at')} AS period_start,
       toFloat64(sum(defects_found)) AS numerator,
@@ -106,9 +91,7 @@ export function reviewEffectiveness(grain: Grain): string {
       toUInt64(count()) AS n,
       if(denominator = 0, NULL, numerator / denominator * 100) AS value,
       max(reviewed_at + INTERVAL ${REVIEW_WINDOW_DAYS} DAY > ${NOW}) AS provisional
-    FROM (
-      SELECT rv.*, e.later AS later FROM reviews AS rv LEFT JOIN escaped AS e ON e.review_id = rv.review_id
-    )
+    FROM reviews
     WHERE ${SCOPE_FILTER}
     GROUP BY period_start`;
 }
