@@ -111,4 +111,17 @@ describe('CAPA KPIs', () => {
     const p = await points('capa_recurrence_rate', 'period=month&asOf=2025-06-01');
     expect(p[0]).toMatchObject({ numerator: 2, denominator: 3 });
   });
+
+  it('a CAPA whose opening was recorded after its closure still sees a later recurrence', async () => {
+    // c10 (k9) closed 01-10 but opened 01-20 (inconsistent source data): the first k9 opening after its
+    // closure is c10 itself; c11 (k9, 01-25) is the recurrence. January: c1, c2, c10 of 4 → 3/4.
+    const inconsistent = [
+      closed('c10', t('01-10')),
+      opened('c10', t('01-20'), { recurrenceKey: 'k9' }),
+      opened('c11', t('01-25'), { recurrenceKey: 'k9' }),
+    ];
+    expect((await rt.post(inconsistent)).status).toBe(202);
+    const p = await points('capa_recurrence_rate', 'period=month&asOf=2025-06-01');
+    expect(p[0]).toMatchObject({ periodStart: '2024-01-01', numerator: 3, denominator: 4 });
+  });
 });

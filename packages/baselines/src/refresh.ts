@@ -7,13 +7,16 @@ import {
   allCauses,
   allDecisionsAndVersions,
   allProcessChanges,
+  baselineRecord,
   baselineVersions,
   causes,
   changeStartsFor,
   type Decision,
   decisions,
   insertBaseline,
+  insertBaselineRecords,
   insertSignals,
+  type NewBaseline,
   processChangeStarts,
   type SeriesKey,
   type SignalRow,
@@ -61,6 +64,8 @@ export interface RefreshOptions {
   };
   /** The series' points, when already queried (refreshAll queries every team of a KPI at once). */
   points?: KpiPoint[];
+  /** Collect new baseline rows instead of inserting them (refreshAll inserts them in one batch). */
+  collectBaselines?: (row: Record<string, unknown>) => void;
   /** Collect the signals instead of inserting them (refreshAll inserts them in one batch). */
   collectSignals?: (key: SeriesKey, signals: SignalRow[]) => void;
 }
@@ -164,7 +169,7 @@ async function refreshNow(
       continue;
     }
     const decision = [...decided].reverse().find((d) => d.effectiveFrom === stage.from);
-    const id = await insertBaseline(client, key, {
+    const baseline: NewBaseline = {
       stage: stage.stage,
       stageFrom: stage.from,
       version: (prev?.version ?? 0) + 1,
@@ -191,7 +196,13 @@ async function refreshNow(
           : stage.stage === 0
             ? 'initial baseline'
             : 'new stage after a process change',
-    });
+    };
+    let id: string;
+    if (options.collectBaselines) {
+      const record = baselineRecord(key, baseline);
+      options.collectBaselines(record.row);
+      id = record.baselineId;
+    } else id = await insertBaseline(client, key, baseline);
     baselineIds.set(stage.from, id);
     newVersions++;
   }
@@ -275,6 +286,7 @@ export async function refreshAll(
         byTeam = undefined;
       }
       const pending: { key: SeriesKey; signals: SignalRow[] }[] = [];
+      const baselines: Record<string, unknown>[] = [];
       for (const team of ['', ...teams]) {
         const key: SeriesKey = { kpi: kpi.id, team, project: '', dim, grain };
         try {
@@ -284,6 +296,7 @@ export async function refreshAll(
             asOf: options.asOf,
             ...(team !== '' && byTeam ? { points: byTeam.get(team) ?? [] } : {}),
             collectSignals: (k, list) => pending.push({ key: k, signals: list }),
+            collectBaselines: (row) => baselines.push(row),
             preloaded: fresh
               ? {
                   changes: changeStartsFor(changes, key),
@@ -300,6 +313,8 @@ export async function refreshAll(
           failed.push({ key, error: (error as Error).message });
         }
       }
+      // Baselines first: every signal refers to one.
+      await insertBaselineRecords(client, baselines);
       await insertNewSignals(client, pending);
     }
   }

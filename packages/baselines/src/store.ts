@@ -242,43 +242,57 @@ export interface NewBaseline extends Omit<BaselineVersion, 'baselineId' | 'creat
   formulaVersion: number;
 }
 
+/** A new `baselines` row with its id (refreshAll collects them and inserts them in one batch). */
+export function baselineRecord(
+  key: SeriesKey,
+  b: NewBaseline,
+): { baselineId: string; row: Record<string, unknown> } {
+  const baselineId = randomUUID();
+  noteWrite(key);
+  return {
+    baselineId,
+    row: {
+      baseline_id: baselineId,
+      ...key,
+      stage: b.stage,
+      stage_from: b.stageFrom,
+      version: b.version,
+      chart: b.chart,
+      transform: b.transform,
+      center: b.center,
+      sigma: b.sigma,
+      center_display: b.centerDisplay,
+      ucl_display: b.uclDisplay,
+      lcl_display: b.lclDisplay,
+      status: b.status,
+      n_points: b.nPoints,
+      window_from: b.windowFrom,
+      window_to: b.windowTo,
+      excluded: b.excluded,
+      rule_set: b.ruleSet,
+      constants_version: b.constantsVersion,
+      formula_ref: b.formulaRef,
+      formula_version: b.formulaVersion,
+      reason: b.reason,
+    },
+  };
+}
+
+/** Inserts baseline rows (immutable versions) in one insert. */
+export async function insertBaselineRecords(
+  client: ClickHouseClient,
+  rows: Record<string, unknown>[],
+): Promise<void> {
+  if (rows.length > 0) await client.insert({ table: 'baselines', values: rows, format: 'JSONEachRow' });
+}
+
 export async function insertBaseline(
   client: ClickHouseClient,
   key: SeriesKey,
   b: NewBaseline,
 ): Promise<string> {
-  const baselineId = randomUUID();
-  noteWrite(key);
-  await client.insert({
-    table: 'baselines',
-    values: [
-      {
-        baseline_id: baselineId,
-        ...key,
-        stage: b.stage,
-        stage_from: b.stageFrom,
-        version: b.version,
-        chart: b.chart,
-        transform: b.transform,
-        center: b.center,
-        sigma: b.sigma,
-        center_display: b.centerDisplay,
-        ucl_display: b.uclDisplay,
-        lcl_display: b.lclDisplay,
-        status: b.status,
-        n_points: b.nPoints,
-        window_from: b.windowFrom,
-        window_to: b.windowTo,
-        excluded: b.excluded,
-        rule_set: b.ruleSet,
-        constants_version: b.constantsVersion,
-        formula_ref: b.formulaRef,
-        formula_version: b.formulaVersion,
-        reason: b.reason,
-      },
-    ],
-    format: 'JSONEachRow',
-  });
+  const { baselineId, row } = baselineRecord(key, b);
+  await insertBaselineRecords(client, [row]);
   return baselineId;
 }
 

@@ -64,7 +64,7 @@ export async function queryByTeam(
   grain: Grain,
   options: { dim?: string; asOf?: Date } = {},
 ): Promise<Map<string, KpiPoint[]> | undefined> {
-  const sql = byTeamSql(kpi.sql(grain));
+  const sql = kpi.byTeamSql?.(grain) ?? byTeamSql(kpi.sql(grain));
   if (!sql) return undefined;
   const q = parseKpiQuery(
     {

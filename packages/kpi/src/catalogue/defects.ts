@@ -96,7 +96,8 @@ export const DEFECT_KPIS = [
       text: 'valid defects open at the end of the period (reported or reopened, not resolved since), folding only events up to asOf; listed for periods with a lifecycle event of a valid defect',
     },
     aggregation: 'level',
-    sql: defectBacklog,
+    sql: (grain) => defectBacklog(grain),
+    byTeamSql: (grain) => defectBacklog(grain, true),
   }),
   define({
     id: 'defect_resolution_time',

@@ -32,6 +32,11 @@ export interface KpiDefinition {
    * parameters `{team}`, `{project}` (Nullable(String)), `{now}` (DateTime64(3, 'UTC')) and `{dim}`.
    */
   sql(grain: Grain): string;
+  /**
+   * The series of every team at once: `scope_team` and then the columns of `sql`, over all teams. Only
+   * where `sql` does not end in the `GROUP BY period_start` that `byTeamSql` (baselines) fans out itself.
+   */
+  byTeamSql?(grain: Grain): string;
 }
 
 export interface KpiDimension {

@@ -78,13 +78,25 @@ export function capaRecurrenceRate(grain: Grain): string {
       WHERE is_closed AND recurrence_key IS NOT NULL AND ${SCOPE_FILTER}
         AND toDateTime64(period_start + INTERVAL 1 ${unit}, 3, 'UTC') + INTERVAL ${RECURRENCE_WINDOW_DAYS} DAY <= ${NOW}
     ),
-    recurred AS (
-      SELECT DISTINCT c.capa_id AS capa_id
+    openings AS (
+      SELECT capa_id, opened_at, team, assumeNotNull(recurrence_key) AS rkey FROM capas WHERE recurrence_key IS NOT NULL
+    ),
+    -- The first opening of the same team and key after each closure (ASOF: no pairwise join of a busy key).
+    firsts AS (
+      SELECT c.capa_id AS capa_id, c.closed_at AS closed_at, o.capa_id AS first_id, o.opened_at AS first_at
       FROM cohort AS c
-      INNER JOIN (SELECT capa_id, opened_at, team, assumeNotNull(recurrence_key) AS rkey FROM capas
-                  WHERE recurrence_key IS NOT NULL) AS o
-        ON o.team = c.team AND o.rkey = c.rkey
-      WHERE o.capa_id != c.capa_id AND o.opened_at > c.closed_at
+      ASOF LEFT JOIN openings AS o ON o.team = c.team AND o.rkey = c.rkey AND o.opened_at > c.closed_at
+    ),
+    recurred AS (
+      SELECT capa_id FROM firsts
+      WHERE first_id != '' AND first_id != capa_id AND first_at <= closed_at + INTERVAL ${RECURRENCE_WINDOW_DAYS} DAY
+      UNION DISTINCT
+      -- A CAPA opened after its own closure may be that first opening: look further, pairwise, for those few.
+      SELECT c.capa_id
+      FROM cohort AS c
+      INNER JOIN openings AS o ON o.team = c.team AND o.rkey = c.rkey
+      WHERE c.capa_id IN (SELECT capa_id FROM firsts WHERE first_id = capa_id)
+        AND o.capa_id != c.capa_id AND o.opened_at > c.closed_at
         AND o.opened_at <= c.closed_at + INTERVAL ${RECURRENCE_WINDOW_DAYS} DAY
     )
     SELECT

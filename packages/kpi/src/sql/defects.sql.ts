@@ -88,32 +88,36 @@ export function reopenRate(grain: Grain): string {
  * (`defect_backlog_days`); the few defects with events after `{now}` are corrected here: their final
  * changes out, their changes as of now in.
  */
-export function defectBacklog(grain: Grain): string {
+export function defectBacklog(grain: Grain, byTeam = false): string {
   const late = `SELECT * FROM (${defects(`${IN_TEAM} AND last_event_at > ${NOW}`)}) WHERE ${SCOPE_FILTER}`;
   const period = (col: string) => periodStart(grain, col);
+  // Every team's series at once (refreshAll): the same sums per team, the running sum per team.
+  const t = byTeam ? 'team AS scope_team, ' : '';
+  const by = byTeam ? 'scope_team, ' : '';
   return `
     WITH late AS (${late}),
     deltas AS (
-      SELECT ${period("toDateTime(day, 'UTC')")} AS period_start, delta, events
+      SELECT ${t}${period("toDateTime(day, 'UTC')")} AS period_start, delta, events
       FROM defect_backlog_days WHERE ${SCOPE_FILTER}
       UNION ALL
-      SELECT ${period('c.1')}, -c.2, toInt64(-1)
+      SELECT ${t}${period('c.1')}, -c.2, toInt64(-1)
       FROM late ARRAY JOIN ${backlogChanges('timeline')} AS c WHERE is_valid
       UNION ALL
-      SELECT ${period('c.1')}, c.2, toInt64(1)
-      FROM (SELECT arrayFilter(e -> e.1 <= ${NOW}, timeline) AS tl FROM late)
+      SELECT ${t}${period('c.1')}, c.2, toInt64(1)
+      FROM (SELECT team, arrayFilter(e -> e.1 <= ${NOW}, timeline) AS tl FROM late)
       ARRAY JOIN ${backlogChanges('tl')} AS c WHERE ${validTimeline('tl')}
     )
     SELECT
-      period_start,
+      ${by}period_start,
       toFloat64(level) AS numerator,
       CAST(NULL AS Nullable(Float64)) AS denominator,
       toUInt64(level) AS n,
       toFloat64(level) AS value,
       0 AS provisional
     FROM (
-      SELECT period_start, sum(delta) OVER (ORDER BY period_start ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS level
-      FROM (SELECT period_start, sum(delta) AS delta FROM deltas GROUP BY period_start HAVING sum(events) > 0)
+      SELECT ${by}period_start, sum(delta) OVER (${byTeam ? 'PARTITION BY scope_team ' : ''}ORDER BY period_start
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS level
+      FROM (SELECT ${by}period_start, sum(delta) AS delta FROM deltas GROUP BY ${by}period_start HAVING sum(events) > 0)
     )`;
 }
 
