@@ -231,7 +231,8 @@ export class Rollups {
       const cols = s.columns.map(([n, t]) => `${n} ${t}`).join(', ');
       await this.client.command({
         query: `CREATE TABLE ${s.table} (entity_key UInt64, ${cols}, version UInt64, sign Int8)
-          ENGINE = VersionedCollapsingMergeTree(sign, version) ORDER BY (team, project, entity_key)
+          ENGINE = VersionedCollapsingMergeTree(sign, version) PARTITION BY ${s.partition}
+          ORDER BY (team, project, entity_key)
           COMMENT 'state:pending'`,
       });
       for (const a of s.aggregates ?? []) {
@@ -318,7 +319,7 @@ export class Rollups {
 const columnList = (s: EntityState) => ['entity_key', ...s.columns.map(([n]) => n)].join(', ');
 
 function definitionHash(s: EntityState): string {
-  const text = JSON.stringify([s.columns, s.fold('{keys}'), s.aggregates ?? []]);
+  const text = JSON.stringify([s.columns, s.partition, s.fold('{keys}'), s.aggregates ?? []]);
   return `state:${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
 }
 

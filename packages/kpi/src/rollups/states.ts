@@ -37,6 +37,11 @@ export interface EntityState {
   readonly table: string;
   /** Columns after `entity_key`, with their ClickHouse types; every state has `team` and `project`. */
   readonly columns: readonly (readonly [string, string])[];
+  /**
+   * The year of the entity's main period key: a dashboard's range (the last quarter, say) reads only its
+   * partitions. A cancelling row copies the row it cancels, so both always share a partition.
+   */
+  partition: string;
   /** The source column that `keys` is written against. */
   readonly key: string;
   fold(keys: string): string;
@@ -86,6 +91,7 @@ const INVALID_RESOLUTION = "ifNull(resolution, '') IN ('duplicate', 'not_a_defec
  */
 export const DEFECT: EntityState = {
   name: 'defect',
+  partition: "toYear(reported_at, 'UTC')",
   table: 'defect_state',
   key: 'defect_key',
   columns: [
@@ -175,6 +181,7 @@ export function validTimeline(tl: string): string {
  */
 export const RELEASE: EntityState = {
   name: 'release',
+  partition: "toYear(shipped_at, 'UTC')",
   table: 'release_state',
   key: 'entity_key',
   columns: [
@@ -226,6 +233,7 @@ export const RELEASE: EntityState = {
 /** One row per deployment: its first event time is the deployment time; the latest event sets the status. */
 export const DEPLOYMENT: EntityState = {
   name: 'deployment',
+  partition: "toYear(deployed_at, 'UTC')",
   table: 'deployment_state',
   key: 'entity_key',
   columns: [
@@ -263,6 +271,7 @@ export const DEPLOYMENT: EntityState = {
  */
 export const INCIDENT: EntityState = {
   name: 'incident',
+  partition: "toYear(resolved_at, 'UTC')",
   table: 'incident_state',
   key: 'entity_key',
   columns: [
@@ -300,6 +309,7 @@ export const INCIDENT: EntityState = {
  */
 export const REVIEW: EntityState = {
   name: 'review',
+  partition: "toYear(reviewed_at, 'UTC')",
   table: 'review_state',
   key: 'entity_key',
   columns: [
@@ -343,6 +353,7 @@ export const REVIEW: EntityState = {
  */
 export const CAPA: EntityState = {
   name: 'capa',
+  partition: "toYear(opened_at, 'UTC')",
   table: 'capa_state',
   key: 'entity_key',
   columns: [
@@ -378,6 +389,7 @@ export const CAPA: EntityState = {
 /** One row per survey response (entity = its (source, id) key, so a duplicated raw row counts once). */
 export const SURVEY: EntityState = {
   name: 'survey',
+  partition: "toYear(answered_at, 'UTC')",
   table: 'survey_state',
   key: 'entity_key',
   columns: [['answered_at', DT], ['scale', NLC], ['score', 'Nullable(Int32)'], ...SCOPE],
@@ -392,6 +404,7 @@ export const SURVEY: EntityState = {
 /** One row per complaint (`complaintId`): received at its first event, scope of its latest. */
 export const COMPLAINT: EntityState = {
   name: 'complaint',
+  partition: "toYear(received_at, 'UTC')",
   table: 'complaint_state',
   key: 'entity_key',
   columns: [['complaint_id', 'String'], ['received_at', DT], ...SCOPE],
@@ -417,6 +430,7 @@ const LINKS_OF = (deployments: string) => `
  */
 export const CHANGE: EntityState = {
   name: 'change',
+  partition: "toYear(first_deployed_at, 'UTC')",
   table: 'change_state',
   key: 'change_key',
   columns: [['change_id', 'String'], ['first_deployed_at', DT], ['committed_at', NDT], ...SCOPE],
@@ -466,6 +480,7 @@ export const detectionPhase = (activity: string) => `multiIf(
  */
 export const REVIEW_YIELD: EntityState = {
   name: 'review_yield',
+  partition: "toYear(reviewed_at, 'UTC')",
   table: 'review_yield_state',
   key: 'entity_key',
   columns: [
@@ -529,6 +544,7 @@ export const PHASES = `[${PHASE.values.map((p) => `'${p}'`).join(', ')}]`;
  */
 export const RELEASE_QUALITY: EntityState = {
   name: 'release_quality',
+  partition: "toYear(shipped_at, 'UTC')",
   table: 'release_quality_state',
   key: 'entity_key',
   columns: [
