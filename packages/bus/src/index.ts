@@ -1,5 +1,5 @@
 export * from './kafka.adapter.js';
 export { MemoryBus } from './memory.adapter.js';
 export * from './port.js';
-export { LockTimeoutError, RedisLock, type RedisLockOptions, sharedLock } from './redis-lock.js';
+export { LockUnavailableError, RedisLock, type RedisLockOptions, sharedLock } from './redis-lock.js';
 export * from './topics.js';

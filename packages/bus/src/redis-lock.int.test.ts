@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LockTimeoutError, RedisLock, sharedLock } from './redis-lock.js';
+import { LockUnavailableError, RedisLock, sharedLock } from './redis-lock.js';
 
 /** Against the real Redis at 127.0.0.1:6379 (started by .ci/run). */
 const URL = 'redis://127.0.0.1:6379';
@@ -64,7 +64,7 @@ describe('RedisLock', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(250);
       await redis.set(k, 'a holder that lives', 'PX', 10_000);
       await expect(lockOn(k, { waitMs: 200 }).run(async () => 'never')).rejects.toBeInstanceOf(
-        LockTimeoutError,
+        LockUnavailableError,
       );
       // Its release never deletes another holder's lease.
       expect(await redis.get(k)).toBe('a holder that lives');

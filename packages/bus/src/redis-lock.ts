@@ -16,8 +16,9 @@ export interface RedisLockOptions {
   waitMs?: number;
 }
 
-export class LockTimeoutError extends Error {
-  override readonly name = 'LockTimeoutError';
+/** The lock could not be taken: held elsewhere past `waitMs`, or Redis unreachable. Retry later. */
+export class LockUnavailableError extends Error {
+  override readonly name = 'LockUnavailableError';
 }
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
@@ -43,9 +44,9 @@ export class RedisLock {
     const token = randomBytes(16).toString('hex');
     const deadline = Date.now() + this.waitMs;
     let pause = 25;
-    while ((await this.redis.set(this.options.key, token, 'PX', this.ttlMs, 'NX')) !== 'OK') {
+    while ((await this.acquire(token)) !== 'OK') {
       if (Date.now() >= deadline) {
-        throw new LockTimeoutError(
+        throw new LockUnavailableError(
           `lock ${this.options.key} still held by another process after ${this.waitMs} ms`,
         );
       }
@@ -64,6 +65,16 @@ export class RedisLock {
     } finally {
       clearInterval(renew);
       await this.redis.eval(RELEASE, 1, this.options.key, token).catch(() => undefined);
+    }
+  }
+
+  private async acquire(token: string): Promise<string | null> {
+    try {
+      return await this.redis.set(this.options.key, token, 'PX', this.ttlMs, 'NX');
+    } catch (error) {
+      throw new LockUnavailableError(
+        `lock ${this.options.key}: Redis unreachable (${(error as Error).message})`,
+      );
     }
   }
 

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { type Bus, BusUnavailableError, TOPICS } from '@shewhart/bus';
+import { type Bus, BusUnavailableError, LockUnavailableError, TOPICS } from '@shewhart/bus';
 import { validateBatch } from '@shewhart/events';
 import type { ObjectiveService } from '@shewhart/objectives';
 import { StorageUnavailableError } from '@shewhart/warehouse';
@@ -77,6 +77,14 @@ export function buildCollectorApp(options: CollectorAppOptions): FastifyInstance
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (error instanceof LockUnavailableError || error instanceof StorageUnavailableError) {
+      // The KPI states could not be caught up (the shared lock or the warehouse is unreachable).
+      request.log.warn({ err: error }, 'query unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .send({ error: 'unavailable', message: 'KPI data are being brought up to date; retry later' });
+    }
     const status = error.statusCode ?? 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const kind =
