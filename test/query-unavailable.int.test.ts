@@ -41,7 +41,7 @@ describe('KPI queries while the shared lock is unreachable', () => {
     }
     const res = await fetch(`${rt.url}/v1/kpis/defect_arrivals?period=week`);
     expect(res.status).toBe(200);
-    expect((await res.json()).points).toEqual([
+    expect(((await res.json()) as { points: unknown[] }).points).toEqual([
       expect.objectContaining({ periodStart: '2024-01-01', value: 1 }),
     ]);
   });

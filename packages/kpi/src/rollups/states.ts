@@ -77,6 +77,9 @@ const SCOPE = [
 /** The latest value of a Nullable column among rows matching `cond`, by (time, id); NULL when none carries it. */
 const latest = (col: string, cond: string) => `argMaxIf(${col}, (time, id), ${cond} AND ${col} IS NOT NULL)`;
 
+/** Team and project of the entity's latest event. */
+const LATEST_SCOPE = 'argMax(team, (time, id)) AS team, argMax(project, (time, id)) AS project';
+
 const REPORTED = "type = 'defect.reported'";
 const TOUCHED = (fold: string) => `(SELECT key FROM rollup_touched WHERE fold = '${fold}')`;
 const INVALID_RESOLUTION = "ifNull(resolution, '') IN ('duplicate', 'not_a_defect')";
@@ -256,8 +259,7 @@ export const DEPLOYMENT: EntityState = {
     ifNull(max(change_failure), false) AS change_failure,
     groupArrayArray(change_ids) AS change_ids,
     groupArrayArray(change_committed_at) AS change_committed_at,
-    argMax(team, (time, id)) AS team,
-    argMax(project, (time, id)) AS project
+    ${LATEST_SCOPE}
   FROM delivery_events
   WHERE kind = 'deployment' AND ${keys}
   GROUP BY entity_key, entity_id`,
@@ -338,8 +340,7 @@ export const REVIEW: EntityState = {
     ${latest('meeting_h', 'true')} AS meeting_h,
     ${latest('rework_h', 'true')} AS rework_h,
     ${latest('duration_h', 'true')} AS duration_h,
-    argMax(team, (time, id)) AS team,
-    argMax(project, (time, id)) AS project
+    ${LATEST_SCOPE}
   FROM quality_events
   WHERE kind = 'review' AND ${keys}
   GROUP BY entity_key, entity_id`,
@@ -410,7 +411,7 @@ export const COMPLAINT: EntityState = {
   columns: [['complaint_id', 'String'], ['received_at', DT], ...SCOPE],
   fold: (keys) => `
   SELECT entity_key, entity_id AS complaint_id, min(time) AS received_at,
-    argMax(team, (time, id)) AS team, argMax(project, (time, id)) AS project
+    ${LATEST_SCOPE}
   FROM quality_events
   WHERE kind = 'complaint' AND ${keys}
   GROUP BY entity_key, entity_id`,
