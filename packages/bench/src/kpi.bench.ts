@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { refreshAll } from '@shewhart/baselines';
 import { type DemoEvent, generateDemo, teamNames } from '@shewhart/cli/demo';
-import { catchUpRollups, queryKpi } from '@shewhart/kpi';
+import { catchUpRollups, queryKpi, rollupsOf } from '@shewhart/kpi';
 import { type EventRow, migrate, openWarehouse, toEventRow, type Warehouse } from '@shewhart/warehouse';
 import { mib, PeakRss, percentile } from './stats.js';
 
@@ -194,6 +194,8 @@ export async function run(args: string[]): Promise<void> {
     process.stdout.write(
       `loaded ${load.events} events in ${load.seconds.toFixed(1)} s = ${Math.round(load.events / load.seconds)} events/s (raw insert + materialized views)\n`,
     );
+    // As in the embedded runtime: this process is the only writer and notes what it stores.
+    rollupsOf(warehouse.client).trackWrites();
     const build = await catchUpRollups(warehouse.client);
     process.stdout.write(
       `entity states built in ${(build.ms / 1000).toFixed(1)} s (first catch-up: every entity folded once)\n`,
@@ -254,6 +256,7 @@ async function measureCatchUps(
       rows.push(toEventRow({ ...e, id: `inc${r}:${i}:${e.id}` } as never));
     }
     await client.insert({ table: 'events_raw', values: rows, format: 'JSONEachRow' });
+    rollupsOf(client).noteWrite();
     const report = await catchUpRollups(client);
     times.push(report.ms);
   }

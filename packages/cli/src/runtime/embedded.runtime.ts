@@ -3,7 +3,7 @@ import { BaselineRefresher } from '@shewhart/baselines';
 import { MemoryBus, TOPICS } from '@shewhart/bus';
 import { buildCollectorApp } from '@shewhart/collector';
 import type { AppConfig } from '@shewhart/config';
-import { backgroundCatchUp } from '@shewhart/kpi';
+import { backgroundCatchUp, rollupsOf } from '@shewhart/kpi';
 import { loadObjectivesFile, ObjectiveService } from '@shewhart/objectives';
 import { EventStore, migrate, openWarehouse, type Warehouse } from '@shewhart/warehouse';
 import { createEventsHandler, workerMetrics } from '@shewhart/worker';
@@ -55,6 +55,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
     if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
 
     // Entity states catch up right after each stored batch; baselines after a longer quiet period.
+    // This process is the only writer of its data directory: queries skip the catch-up when nothing new.
+    const rollups = rollupsOf(warehouse.client).trackWrites();
     const catchUp = backgroundCatchUp(warehouse.client, { logger });
     const refresher = new BaselineRefresher(warehouse.client, {
       logger,
@@ -68,6 +70,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
         metrics.flushSeconds.observe(f.ms / 1000);
         metrics.flushRows.observe(f.rows);
         if (f.stored > 0) {
+          rollups.noteWrite();
           catchUp.notify();
           refresher.notify();
         }

@@ -89,6 +89,8 @@ export class Rollups {
   private queued: Promise<CatchUpReport> | undefined;
   private last: (Snapshot & { watermark: string }) | undefined;
   private lock: CatchUpOptions['lock'];
+  private writesKnown = false;
+  private dirty = true;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -103,6 +105,9 @@ export class Rollups {
    * a caller arriving while one runs gets the next one, which sees its events.
    */
   catchUp(): Promise<CatchUpReport> {
+    if (this.writesKnown && !this.dirty && this.last && !this.running) {
+      return Promise.resolve({ mode: 'skipped', rebuilt: [], events: 0, ms: 0 });
+    }
     if (!this.running) {
       this.running = this.guarded().finally(() => {
         this.running = undefined;
@@ -116,6 +121,21 @@ export class Rollups {
         return this.catchUp();
       });
     return this.queued;
+  }
+
+  /**
+   * This process is the only writer of the warehouse (the embedded runtime): it calls `noteWrite()` after
+   * every stored batch, and a catch-up with nothing noted since the previous one answers at once, without
+   * asking the warehouse. Never in the scaled deployment, where workers write from other processes.
+   */
+  trackWrites(): this {
+    this.writesKnown = true;
+    return this;
+  }
+
+  /** Events were stored (see `trackWrites`). */
+  noteWrite(): void {
+    this.dirty = true;
   }
 
   /**
@@ -133,6 +153,17 @@ export class Rollups {
 
   private async run(): Promise<CatchUpReport> {
     const started = performance.now();
+    // A write noted from here on is caught up by the next run (it may commit after this one has read).
+    this.dirty = false;
+    try {
+      return await this.runOnce(started);
+    } catch (error) {
+      this.dirty = true;
+      throw error;
+    }
+  }
+
+  private async runOnce(started: number): Promise<CatchUpReport> {
     // Runs are serialized (single-flight, plus the lock across processes), so plain fields suffice.
     this.rebuild ??= await this.ensureTables();
     const rebuild = this.rebuild;
