@@ -615,10 +615,12 @@ export const ENTITY_STATES: readonly EntityState[] = [
  * The current rows of a state table: a row is live when it was written with sign +1 and no cancelling
  * row (sign −1, same entity and version) has been written since. The cancelled set is small (cancelling
  * rows and their originals collapse when parts merge), so this costs a hash lookup per row, not a FINAL.
- * `where` narrows the rows first (e.g. the team, which is the table's leading sort key).
+ * `where` narrows the rows (e.g. the team, which is the table's leading sort key).
  */
-export function live(state: EntityState, where = 'true'): string {
+export function live(state: EntityState, where = 'true', prewhere?: string): string {
   const t = state.table;
-  return `SELECT * FROM ${t} WHERE sign = 1 AND ${where}
+  // A selective condition (a time range) goes first, as PREWHERE: the cancelled-row check then only
+  // looks at the rows it keeps.
+  return `SELECT * FROM ${t} ${prewhere ? `PREWHERE ${prewhere} ` : ''}WHERE sign = 1 AND ${where}
     AND (entity_key, version) NOT IN (SELECT entity_key, version FROM ${t} WHERE sign = -1)`;
 }

@@ -89,7 +89,7 @@ export function reopenRate(grain: Grain): string {
  * changes out, their changes as of now in.
  */
 export function defectBacklog(grain: Grain, byTeam = false): string {
-  const late = `SELECT * FROM (${defects(`${IN_TEAM} AND last_event_at > ${NOW}`)}) WHERE ${SCOPE_FILTER}`;
+  const late = `SELECT * FROM (${defects(IN_TEAM, `last_event_at > ${NOW}`)}) WHERE ${SCOPE_FILTER}`;
   const period = (col: string) => periodStart(grain, col);
   // Every team's series at once (refreshAll): the same sums per team, the running sum per team.
   const t = byTeam ? 'team AS scope_team, ' : '';

@@ -16,6 +16,7 @@ import {
   COMPLAINT,
   DEFECT,
   DEPLOYMENT,
+  type EntityState,
   INCIDENT,
   live,
   RELEASE,
@@ -40,24 +41,25 @@ export function inRange(column: string, grain: Grain): string {
 }
 
 /** The team's entities, and with a grain only those keyed by `column` in the query's range. */
-const scoped = (column: string, grain?: Grain) => `${IN_TEAM} AND ${grain ? inRange(column, grain) : 'true'}`;
+const scoped = (state: EntityState, column: string, grain?: Grain) =>
+  live(state, IN_TEAM, grain ? inRange(column, grain) : undefined);
 
 /** Defects of the team keyed in range by `column` (`reported_at` or `resolved_at`), or matching `where`. */
-export const defects = (where: string) => live(DEFECT, where);
+export const defects = (where: string, prewhere?: string) => live(DEFECT, where, prewhere);
 export const teamDefects = (column: 'reported_at' | 'resolved_at', grain?: Grain) =>
-  live(DEFECT, scoped(column, grain));
+  scoped(DEFECT, column, grain);
 
 /** Shipped releases of the team, by shipping time. */
-export const releases = (grain?: Grain) => live(RELEASE, scoped('shipped_at', grain));
+export const releases = (grain?: Grain) => scoped(RELEASE, 'shipped_at', grain);
 
 /** Shipped releases of the team with the defects charged to them (any team's), by shipping time. */
-export const releaseQuality = (grain?: Grain) => live(RELEASE_QUALITY, scoped('shipped_at', grain));
+export const releaseQuality = (grain?: Grain) => scoped(RELEASE_QUALITY, 'shipped_at', grain);
 
 /** Reviews of work products by the team with the defects found later, by completion time. */
-export const reviewYield = (grain?: Grain) => live(REVIEW_YIELD, scoped('reviewed_at', grain));
+export const reviewYield = (grain?: Grain) => scoped(REVIEW_YIELD, 'reviewed_at', grain);
 
 /** Deployments of the team, by deployment time. */
-export const deployments = (grain?: Grain) => live(DEPLOYMENT, scoped('deployed_at', grain));
+export const deployments = (grain?: Grain) => scoped(DEPLOYMENT, 'deployed_at', grain);
 
 /**
  * The entity keys of the deployments named by an incident's causedByDeploymentId: change failures
@@ -67,19 +69,19 @@ export const INCIDENT_CAUSED = `
   SELECT DISTINCT arrayJoin(caused_deployment_keys) AS deployment_key FROM (${live(INCIDENT)})`;
 
 /** Incidents of the team, by restoring (last resolution) time. */
-export const incidents = (grain?: Grain) => live(INCIDENT, scoped('resolved_at', grain));
+export const incidents = (grain?: Grain) => scoped(INCIDENT, 'resolved_at', grain);
 
 /** Changes shipped to production by the team, by first successful production deployment. */
-export const changes = (grain?: Grain) => live(CHANGE, scoped('first_deployed_at', grain));
+export const changes = (grain?: Grain) => scoped(CHANGE, 'first_deployed_at', grain);
 
 /** Reviews of the team, by completion time. */
-export const reviews = (grain?: Grain) => live(REVIEW, scoped('reviewed_at', grain));
+export const reviews = (grain?: Grain) => scoped(REVIEW, 'reviewed_at', grain);
 
 /** Corrective actions of the team (few enough that no range narrowing is needed). */
 export const capas = () => live(CAPA, IN_TEAM);
 
 /** Survey responses of the team, by answer time. */
-export const surveys = (grain: Grain) => live(SURVEY, scoped('answered_at', grain));
+export const surveys = (grain: Grain) => scoped(SURVEY, 'answered_at', grain);
 
 /** Complaints of the team, by receipt. */
-export const complaints = (grain: Grain) => live(COMPLAINT, scoped('received_at', grain));
+export const complaints = (grain: Grain) => scoped(COMPLAINT, 'received_at', grain);
