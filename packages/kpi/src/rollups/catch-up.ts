@@ -377,7 +377,8 @@ export function catchUpRollups(client: ClickHouseClient): Promise<CatchUpReport>
 }
 
 /**
- * Catches up shortly after each stored batch (`notify()`), so queries usually find the states current and
+ * Catches up a second after a stored batch (`notify()`; at most one run at a time, so a busy ingest is
+ * caught up once per run rather than once per batch), so queries usually find the states current and
  * skip straight to reading. Queries still catch up themselves: they never read behind a stored event.
  */
 export function backgroundCatchUp(
@@ -390,5 +391,5 @@ export function backgroundCatchUp(
     } catch (error) {
       options.logger?.warn({ err: error }, 'entity state catch-up failed');
     }
-  }, options.delayMs ?? 200);
+  }, options.delayMs ?? 1_000);
 }
