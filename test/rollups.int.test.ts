@@ -154,20 +154,58 @@ describe('entity state catch-up', () => {
       'defect_escape_rate',
       'review_effectiveness',
       'change_failure_rate',
+      'deployment_frequency',
       'lead_time_for_changes',
       'csat',
+      'nps',
     ];
-    const q = { period: 'month', asOf: '2025-06-02' } as const;
+    const q = { period: 'week', asOf: '2025-06-02' } as const;
+    // Deployments that change after they were caught up: half are rolled back later, half get an earlier
+    // first event (they move to another week, possibly leaving theirs empty). Sign-weighted counts must
+    // then equal counts over freshly built states.
+    const deployments = events.filter((e) => e.type === 'delivery.deployment').slice(0, 40);
+    await insert(
+      deployments.map((e, i) => ({
+        ...e,
+        id: `changed-${i}`,
+        time: i % 2 ? e.time : new Date(Date.parse(e.time as string) - 9 * 86_400_000).toISOString(),
+        data: { ...(e.data as object), ...(i % 2 ? { status: 'rolled_back' } : {}) },
+      })),
+    );
+    await new Rollups(wh.client).catchUp();
     const before = await Promise.all(ids.map((id) => queryKpi(wh.client, id, q)));
     // A table written by another definition of its fold (an older release) is rebuilt on the next catch-up.
     await wh.client.command({ query: "ALTER TABLE defect_state MODIFY COMMENT 'state:older'" });
+    await wh.client.command({ query: "ALTER TABLE deployment_state MODIFY COMMENT 'state:older'" });
     const report = await new Rollups(wh.client).catchUp();
-    // …and so are the states folded from it.
-    expect(report.rebuilt).toEqual(['defect', 'review_yield', 'release_quality']);
+    // …and so are the states folded from them.
+    expect(report.rebuilt).toEqual(['defect', 'deployment', 'change', 'review_yield', 'release_quality']);
     await expectExact();
     const after = await Promise.all(ids.map((id) => queryKpi(wh.client, id, q)));
     expect(after).toEqual(before);
     expect(after.every((s) => s.points.length > 0)).toBe(true);
+  });
+
+  it('does not list a period that a changed entity left empty', async () => {
+    const rollups = new Rollups(wh.client);
+    const deploy = (id: string, time: string) => ({
+      id,
+      source: 'test/rollups',
+      type: 'delivery.deployment',
+      time,
+      team: 'team-empty',
+      data: { deploymentId: 'alone', environment: 'production', status: 'success' },
+    });
+    await insert([deploy('alone-1', '2025-09-03T10:00:00Z')]);
+    await rollups.catchUp();
+    const q = { period: 'week', team: 'team-empty' } as const;
+    const weeks = async (id: string) => (await queryKpi(wh.client, id, q)).points.map((p) => p.periodStart);
+    expect(await weeks('deployment_frequency')).toEqual(['2025-09-01']);
+    // An earlier event of the same deployment: it was deployed a month before, its old week is empty.
+    await insert([deploy('alone-0', '2025-08-06T10:00:00Z')]);
+    await rollups.catchUp();
+    expect(await weeks('deployment_frequency')).toEqual(['2025-08-04']);
+    expect(await weeks('change_failure_rate')).toEqual(['2025-08-04']);
   });
 
   it('catches up a late event for an old entity and an event stored while a catch-up ran', async () => {

@@ -127,8 +127,12 @@ java_opts() {
 format_storage() {
   if [[ -f $RUN/data/meta.properties ]]; then return 0; fi
   local cluster_id
-  # A KRaft cluster id is 16 random bytes in URL-safe base64 without padding.
-  cluster_id=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  # A KRaft cluster id is 16 random bytes in URL-safe base64 without padding. Like Kafka's own
+  # Uuid.randomUuid(), never one that starts with '-': the storage tool would read it as an option.
+  cluster_id=-
+  while [[ $cluster_id == -* ]]; do
+    cluster_id=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  done
   say "formatting KRaft storage in $RUN/data (cluster $cluster_id)"
   java_opts
   java "${JAVA_OPTS[@]}" -cp "$LIB/*" kafka.tools.StorageTool format -t "$cluster_id" \

@@ -10,7 +10,8 @@ import {
 
 /**
  * One KPI for every team in a single query. Every KPI's SQL ends in an outer
- * `SELECT <period> AS period_start, … FROM <entities with team> WHERE <scope> GROUP BY period_start`;
+ * `SELECT <period> AS period_start, … FROM <entities with team> WHERE <scope> GROUP BY period_start`
+ * (optionally `HAVING <aggregate condition>`);
  * with the scope unbound (all teams) and `team` added to that outer SELECT and GROUP BY, the same SQL
  * yields each team's series at once — the per-query overhead of the engine (15–100 ms) is paid once
  * per KPI instead of once per team. SQL that does not have that shape returns undefined, and callers
@@ -18,13 +19,14 @@ import {
  */
 export function byTeamSql(sql: string): string | undefined {
   const trimmed = sql.trimEnd();
-  const tail = 'GROUP BY period_start';
-  if (!trimmed.endsWith(tail)) return undefined;
+  // The outer GROUP BY, optionally followed by a HAVING on aggregates (e.g. `HAVING sum(sign) > 0`).
+  const tail = /GROUP BY period_start(\s+HAVING\s[^']*)?$/.exec(trimmed);
+  if (!tail) return undefined;
   const select = lastTopLevelSelect(trimmed);
-  if (select === undefined) return undefined;
+  if (select === undefined || select > tail.index) return undefined;
   const head = trimmed.slice(0, select + 'SELECT'.length);
-  const body = trimmed.slice(select + 'SELECT'.length, trimmed.length - tail.length);
-  return `${head} team AS scope_team,${body}GROUP BY scope_team, period_start`;
+  const body = trimmed.slice(select + 'SELECT'.length, tail.index);
+  return `${head} team AS scope_team,${body}GROUP BY scope_team, period_start${tail[1] ?? ''}`;
 }
 
 /** Index of the last `SELECT` outside parentheses and string literals. */

@@ -35,6 +35,9 @@ export class RedisLock {
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,
     });
+    // Connection errors surface as the failing command's error (LockUnavailableError); without a
+    // listener ioredis would also print each reconnect attempt as an unhandled error event.
+    this.redis.on('error', () => undefined);
     this.ttlMs = options.ttlMs ?? 30_000;
     this.waitMs = options.waitMs ?? 120_000;
   }

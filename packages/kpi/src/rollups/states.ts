@@ -624,3 +624,13 @@ export function live(state: EntityState, where = 'true', prewhere?: string): str
   return `SELECT * FROM ${t} ${prewhere ? `PREWHERE ${prewhere} ` : ''}WHERE sign = 1 AND ${where}
     AND (entity_key, version) NOT IN (SELECT entity_key, version FROM ${t} WHERE sign = -1)`;
 }
+
+/**
+ * Every row of a state table with its sign, for sign-weighted sums: a count is `sum(sign)`, a sum
+ * `sum(x * sign)`. A cancelled row and its cancelling copy add up to nothing, so these read the live state
+ * without the live-row check of `live()` (a third of a large scan). Only for sums and counts, and the
+ * query must not list a group whose `sum(sign)` is 0; medians, extremes and joins read `live()`.
+ */
+export function signed(state: EntityState, where = 'true', prewhere?: string): string {
+  return `SELECT * FROM ${state.table} ${prewhere ? `PREWHERE ${prewhere} ` : ''}WHERE ${where}`;
+}

@@ -1,37 +1,40 @@
 import { type Grain, hoursBetween, periodDays, periodStart, SCOPE_FILTER } from './common.js';
-import { changes, deployments, INCIDENT_CAUSED, incidents } from './folds.js';
+import { changes, INCIDENT_CAUSED, incidents, signedDeployments } from './folds.js';
 
-/** domain.md §3.2: failed, rolled back, marked, or named by an incident / production deployments (not cancelled). */
+/**
+ * domain.md §3.2: failed, rolled back, marked, or named by an incident / production deployments (not
+ * cancelled). Counts are sign-weighted over the deployment states (see `signed`).
+ */
 export function changeFailureRate(grain: Grain): string {
   return `
-    WITH deployments AS (${deployments(grain)}), caused AS (${INCIDENT_CAUSED})
+    WITH deployments AS (${signedDeployments(grain)}), caused AS (${INCIDENT_CAUSED})
     SELECT
       ${periodStart(grain, 'deployed_at')} AS period_start,
-      toFloat64(countIf(status != 'cancelled'
+      toFloat64(sumIf(sign, status != 'cancelled'
         AND (status IN ('failed', 'rolled_back') OR change_failure OR entity_key IN (SELECT deployment_key FROM caused)))) AS numerator,
-      toFloat64(countIf(status != 'cancelled')) AS denominator,
+      toFloat64(sumIf(sign, status != 'cancelled')) AS denominator,
       toUInt64(denominator) AS n,
       if(denominator = 0, NULL, numerator / denominator * 100) AS value,
       0 AS provisional
     FROM deployments
     WHERE environment = 'production' AND ${SCOPE_FILTER}
-    GROUP BY period_start`;
+    GROUP BY period_start HAVING sum(sign) > 0`;
 }
 
 /** domain.md §3.2 / kpis.md: successful production deployments per day of the period. */
 export function deploymentFrequency(grain: Grain): string {
   return `
-    WITH deployments AS (${deployments(grain)})
+    WITH deployments AS (${signedDeployments(grain)})
     SELECT
       ${periodStart(grain, 'deployed_at')} AS period_start,
-      toFloat64(countIf(status = 'success')) AS numerator,
+      toFloat64(sumIf(sign, status = 'success')) AS numerator,
       toFloat64(any(${periodDays(grain, 'period_start')})) AS denominator,
-      toUInt64(count()) AS n,
+      toUInt64(sum(sign)) AS n,
       if(denominator = 0, NULL, numerator / denominator) AS value,
       0 AS provisional
     FROM deployments
     WHERE environment = 'production' AND ${SCOPE_FILTER}
-    GROUP BY period_start`;
+    GROUP BY period_start HAVING sum(sign) > 0`;
 }
 
 /**

@@ -24,6 +24,7 @@ import {
   REVIEW,
   REVIEW_YIELD,
   SURVEY,
+  signed,
 } from '../rollups/states.js';
 import type { Grain } from './common.js';
 
@@ -43,6 +44,8 @@ export function inRange(column: string, grain: Grain): string {
 /** The team's entities, and with a grain only those keyed by `column` in the query's range. */
 const scoped = (state: EntityState, column: string, grain?: Grain) =>
   live(state, IN_TEAM, grain ? inRange(column, grain) : undefined);
+const scopedSigned = (state: EntityState, column: string, grain?: Grain) =>
+  signed(state, IN_TEAM, grain ? inRange(column, grain) : undefined);
 
 /** Defects of the team keyed in range by `column` (`reported_at` or `resolved_at`), or matching `where`. */
 export const defects = (where: string, prewhere?: string) => live(DEFECT, where, prewhere);
@@ -60,6 +63,8 @@ export const reviewYield = (grain?: Grain) => scoped(REVIEW_YIELD, 'reviewed_at'
 
 /** Deployments of the team, by deployment time. */
 export const deployments = (grain?: Grain) => scoped(DEPLOYMENT, 'deployed_at', grain);
+/** The same, every row with its sign, for sign-weighted counts (see `signed`). */
+export const signedDeployments = (grain?: Grain) => scopedSigned(DEPLOYMENT, 'deployed_at', grain);
 
 /**
  * The entity keys of the deployments named by an incident's causedByDeploymentId: change failures
@@ -80,8 +85,8 @@ export const reviews = (grain?: Grain) => scoped(REVIEW, 'reviewed_at', grain);
 /** Corrective actions of the team (few enough that no range narrowing is needed). */
 export const capas = () => live(CAPA, IN_TEAM);
 
-/** Survey responses of the team, by answer time. */
-export const surveys = (grain: Grain) => scoped(SURVEY, 'answered_at', grain);
+/** Survey responses of the team, by answer time, every row with its sign (see `signed`). */
+export const signedSurveys = (grain: Grain) => scopedSigned(SURVEY, 'answered_at', grain);
 
 /** Complaints of the team, by receipt. */
 export const complaints = (grain: Grain) => scoped(COMPLAINT, 'received_at', grain);
