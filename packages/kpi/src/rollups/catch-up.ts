@@ -251,7 +251,10 @@ export class Rollups {
     const rebuild = new Set<string>();
     for (const s of ENTITY_STATES) {
       const hash = definitionHash(s);
-      if (comments.get(s.table) === hash) continue;
+      if (comments.get(s.table) === hash) {
+        await this.scratchTables(s, false);
+        continue;
+      }
       // The definition hash is written by the build that completes (see build): a table left half-built
       // by a crash keeps 'state:pending' and is rebuilt by the next process.
       for (const a of s.aggregates ?? []) {
@@ -272,13 +275,25 @@ export class Rollups {
           query: `CREATE MATERIALIZED VIEW ${a.table}_mv TO ${a.table} AS ${a.select}`,
         });
       }
-      await this.client.command({ query: `DROP TABLE IF EXISTS ${s.table}_next` });
-      await this.client.command({
-        query: `CREATE TABLE ${s.table}_next (entity_key UInt64, ${cols}) ENGINE = MergeTree ORDER BY entity_key`,
-      });
+      await this.scratchTables(s, true);
       rebuild.add(s.name);
     }
     return rebuild;
+  }
+
+  /** A catch-up's scratch tables of a state: its new folds (`_next`) and its live rows before (`_prev`). */
+  private async scratchTables(s: EntityState, recreate: boolean): Promise<void> {
+    const cols = s.columns.map(([n, t]) => `${n} ${t}`).join(', ');
+    for (const [suffix, extra] of [
+      ['next', ''],
+      ['prev', ', version UInt64'],
+    ] as const) {
+      if (recreate) await this.client.command({ query: `DROP TABLE IF EXISTS ${s.table}_${suffix}` });
+      await this.client.command({
+        query: `CREATE TABLE IF NOT EXISTS ${s.table}_${suffix} (entity_key UInt64, ${cols}${extra})
+          ENGINE = MergeTree ORDER BY entity_key`,
+      });
+    }
   }
 
   private async storedWatermark(): Promise<string | undefined> {
@@ -310,26 +325,33 @@ export class Rollups {
     const touched = `entity_key IN (SELECT key FROM rollup_touched WHERE fold = '${s.name}')`;
     const hash = `sipHash64(tuple(${s.columns.map(([n]) => n).join(', ')}))`;
     const next = `${s.table}_next`;
+    const prev = `${s.table}_prev`;
     for (const [i, q] of (s.prepare?.('apply') ?? []).entries())
       await this.exec(`${s.name}: prepare ${i + 1}`, q);
     await this.exec(`${s.name}: truncate next`, `TRUNCATE TABLE ${next}`);
+    await this.exec(`${s.name}: truncate prev`, `TRUNCATE TABLE ${prev}`);
     await this.exec(
       `${s.name}: fold`,
       `INSERT INTO ${next} (${columnList(s)}) ${s.fold(`${s.key} IN (SELECT key FROM rollup_touched WHERE fold = '${s.name}')`)}`,
+    );
+    // The live rows of the touched entities, read once (the state table is scanned once, not twice).
+    await this.exec(
+      `${s.name}: previous`,
+      `INSERT INTO ${prev} (${columnList(s)}, version) SELECT ${columnList(s)}, version FROM (${live(s, touched)})`,
     );
     // Cancel first: an old row whose entity folds to something else now (or to nothing).
     await this.exec(
       `${s.name}: cancel`,
       `INSERT INTO ${s.table} (${columnList(s)}, version, sign)
-        SELECT ${columnList(s)}, version, -1 FROM (${live(s, touched)})
+        SELECT ${columnList(s)}, version, -1 FROM ${prev}
         WHERE (entity_key, ${hash}) NOT IN (SELECT entity_key, ${hash} FROM ${next})`,
     );
-    // Then every new fold that is not already live (unchanged entities stay as they are).
+    // Then every new fold that is not live already (unchanged entities stay as they are).
     await this.exec(
       `${s.name}: insert`,
       `INSERT INTO ${s.table} (${columnList(s)}, version, sign)
         SELECT ${columnList(s)}, {v:UInt64}, 1 FROM ${next}
-        WHERE (entity_key, ${hash}) NOT IN (SELECT entity_key, ${hash} FROM (${live(s, touched)}))`,
+        WHERE (entity_key, ${hash}) NOT IN (SELECT entity_key, ${hash} FROM ${prev})`,
       { v: version.toString() },
     );
   }
