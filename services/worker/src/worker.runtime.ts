@@ -80,8 +80,10 @@ export async function startWorker(options: {
     if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
     // The KPI entity states catch up after each stored batch; workers sharing a server take turns.
     lock = sharedLock(config, 'rollups');
-    if (lock) rollupsOf(warehouse.client).useLock(lock);
+    const rollups = rollupsOf(warehouse.client, { logger });
+    if (lock) rollups.useLock(lock);
     const catchUp = backgroundCatchUp(warehouse.client, { logger });
+    catchUp.notify();
 
     const store = new EventStore(warehouse.client, {
       flushRows: config.writer.flushRows,

@@ -30,6 +30,8 @@ import { ENTITY_STATES, type EntityState, live } from './states.js';
 export interface CatchUpOptions {
   /** How far the next catch-up reaches back before this one's start, for inserts still in flight. */
   lagMs?: number;
+  /** Told when states are built in full (a new data directory, or a new definition): that takes a while. */
+  logger?: { info(obj: object, msg?: string): void };
   /** Receives the time of each statement of a catch-up (benchmarks, debugging). */
   trace?: (step: string, ms: number) => void;
   /** Called around the catch-up when more than one process may run them (scaled deployment). */
@@ -198,6 +200,13 @@ export class Rollups {
     }
     const version = microsOf(probe.at);
     const rebuilt: string[] = [];
+    const building = watermark === undefined ? ENTITY_STATES.map((s) => s.name) : [...rebuild];
+    if (building.length > 0) {
+      this.options.logger?.info(
+        { states: building },
+        'building KPI entity states from the stored events (once per data directory or new definition)',
+      );
+    }
     let events = 0;
     if (watermark === undefined) {
       for (const s of ENTITY_STATES) await this.build(s, version);
@@ -230,6 +239,12 @@ export class Rollups {
     });
     rebuild.clear();
     this.last = { at: probe.at, window: Number(probe.next_window), watermark: probe.next };
+    if (building.length > 0) {
+      this.options.logger?.info(
+        { states: building, ms: Math.round(performance.now() - started) },
+        'KPI entity states built',
+      );
+    }
     return {
       mode: watermark === undefined ? 'build' : 'incremental',
       rebuilt,
