@@ -59,7 +59,8 @@ export async function openDirect(config: AppConfig): Promise<Warehouse> {
     const warehouse = await openWarehouse(config.storage);
     await migrate(warehouse.client);
     const lock = sharedLock(config, 'rollups');
-    if (lock) rollupsOf(warehouse.client).useLock(lock);
+    const rollups = rollupsOf(warehouse.client, { lagMs: config.catchUpLagMs });
+    if (lock) rollups.useLock(lock);
     return {
       ...warehouse,
       close: async () => {

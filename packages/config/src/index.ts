@@ -28,6 +28,8 @@ export const EnvSchema = z.object({
   SHEWHART_FLUSH_ROWS: intFrom(20_000),
   SHEWHART_FLUSH_MS: intFrom(50),
   SHEWHART_BASELINE_REFRESH_MS: intFrom(10_000),
+  /** How far a catch-up of the KPI entity states reaches back for inserts still in flight. */
+  SHEWHART_CATCHUP_LAG_MS: intFrom(5_000, 0),
   KAFKA_BROKERS: optionalString,
   KAFKA_CLIENT_ID: z.string().default('shewhart'),
   KAFKA_PARTITIONS: intFrom(6),
@@ -75,6 +77,8 @@ export interface AppConfig {
   writer: { flushRows: number; flushMs: number };
   /** Quiet period after new data before baselines and signals are refreshed. */
   baselineRefreshMs: number;
+  /** A catch-up re-reads events ingested this long before the previous one started (inserts in flight). */
+  catchUpLagMs: number;
   kafka?: {
     brokers: string[];
     clientId: string;
@@ -124,6 +128,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     objectivesFile: e.SHEWHART_CONFIG,
     writer: { flushRows: e.SHEWHART_FLUSH_ROWS, flushMs: e.SHEWHART_FLUSH_MS },
     baselineRefreshMs: e.SHEWHART_BASELINE_REFRESH_MS,
+    catchUpLagMs: e.SHEWHART_CATCHUP_LAG_MS,
     kafka: e.KAFKA_BROKERS
       ? {
           brokers: e.KAFKA_BROKERS.split(',').map((b) => b.trim()),

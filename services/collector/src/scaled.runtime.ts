@@ -46,7 +46,8 @@ export async function startScaledCollector(options: {
     if (config.storage.url) warehouse = await openWarehouse(config.storage);
     // KPI queries catch the entity states up; collectors and workers sharing the server take turns.
     lock = sharedLock(config, 'rollups');
-    if (warehouse && lock) rollupsOf(warehouse.client).useLock(lock);
+    const rollups = warehouse ? rollupsOf(warehouse.client, { lagMs: config.catchUpLagMs }) : undefined;
+    if (rollups && lock) rollups.useLock(lock);
     let ready = false;
     const app = buildCollectorApp({
       bus,

@@ -80,7 +80,7 @@ export async function startWorker(options: {
     if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
     // The KPI entity states catch up after each stored batch; workers sharing a server take turns.
     lock = sharedLock(config, 'rollups');
-    const rollups = rollupsOf(warehouse.client, { logger });
+    const rollups = rollupsOf(warehouse.client, { logger, lagMs: config.catchUpLagMs });
     if (lock) rollups.useLock(lock);
     const catchUp = backgroundCatchUp(warehouse.client, { logger });
     catchUp.notify();

@@ -56,7 +56,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
 
     // Entity states catch up right after each stored batch; baselines after a longer quiet period.
     // This process is the only writer of its data directory: queries skip the catch-up when nothing new.
-    const rollups = rollupsOf(warehouse.client, { logger }).trackWrites();
+    const rollups = rollupsOf(warehouse.client, { logger, lagMs: config.catchUpLagMs }).trackWrites();
     const catchUp = backgroundCatchUp(warehouse.client, { logger });
     catchUp.notify(); // brings the states up to what is stored (builds them on a new data directory)
     const refresher = new BaselineRefresher(warehouse.client, {
