@@ -36,7 +36,7 @@ describe('KPI queries while the shared lock is unreachable', () => {
       expect(res.headers.get('retry-after')).toBe('5');
       expect(await res.json()).toMatchObject({ error: 'unavailable' });
     } finally {
-      rollups.useLock({ run: (work) => work() });
+      rollups.useLock({ run: (work) => work(() => undefined) });
       await unreachable.close();
     }
     const res = await fetch(`${rt.url}/v1/kpis/defect_arrivals?period=week`);

@@ -186,6 +186,24 @@ describe('entity state catch-up', () => {
     expect(after.every((s) => s.points.length > 0)).toBe(true);
   });
 
+  it('rebuilds after a crash in the middle of a rebuild, derived states included', async () => {
+    await wh.client.command({ query: "ALTER TABLE deployment_state MODIFY COMMENT 'state:older'" });
+    // The process dies while it rebuilds the change state (a derived state): once right after emptying
+    // its look-up table of links, once right after emptying the state itself.
+    for (const fatal of ['change: prepare 1', 'change: truncate']) {
+      const crash = new Rollups(wh.client, {
+        trace: (step) => {
+          if (step === fatal) throw new Error('killed');
+        },
+      });
+      await expect(crash.catchUp()).rejects.toThrow('killed');
+    }
+    // The next process sees what is not current and rebuilds it.
+    const report = await new Rollups(wh.client).catchUp();
+    expect(report.rebuilt).toEqual(['change']);
+    await expectExact();
+  });
+
   it('does not list a period that a changed entity left empty', async () => {
     const rollups = new Rollups(wh.client);
     const deploy = (id: string, time: string) => ({

@@ -74,6 +74,30 @@ describe('RedisLock', () => {
     }
   });
 
+  it('tells the holder when its lease was lost', async () => {
+    const k = key();
+    const redis = new Redis(URL);
+    try {
+      const outcome = await lockOn(k, { ttlMs: 150 }).run(async (held) => {
+        held(); // still ours
+        // Another process took the key (as after an expiry during a long stall): the next renewal finds out.
+        await redis.set(k, 'someone else', 'PX', 10_000);
+        await sleep(200);
+        try {
+          held();
+          return 'unnoticed';
+        } catch (error) {
+          return error instanceof LockUnavailableError ? 'lost' : 'other error';
+        }
+      });
+      expect(outcome).toBe('lost');
+      expect(await redis.get(k)).toBe('someone else'); // and its release left the other lease alone
+    } finally {
+      await redis.del(k);
+      redis.disconnect();
+    }
+  });
+
   it('is only made for a shared ClickHouse server', () => {
     const redis = { url: URL };
     expect(sharedLock({ storage: { database: 'shewhart' }, redis }, 'rollups')).toBeUndefined();

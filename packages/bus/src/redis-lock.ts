@@ -42,8 +42,12 @@ export class RedisLock {
     this.waitMs = options.waitMs ?? 120_000;
   }
 
-  /** Runs `work` while holding the lock; waits for it (polling) up to `waitMs`. */
-  async run<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` while holding the lock; waits for it (polling) up to `waitMs`. `work` receives `held`,
+   * which throws LockUnavailableError once the lease is known lost (a renewal found another holder, or
+   * none succeeded for a whole lease): call it before each write that must not run unguarded.
+   */
+  async run<T>(work: (held: () => void) => Promise<T>): Promise<T> {
     const token = randomBytes(16).toString('hex');
     const deadline = Date.now() + this.waitMs;
     let pause = 25;
@@ -56,15 +60,28 @@ export class RedisLock {
       await new Promise((r) => setTimeout(r, pause));
       pause = Math.min(pause * 2, 500);
     }
+    let renewedAt = Date.now();
+    let lost = false;
     const renew = setInterval(
       () => {
-        this.redis.eval(RENEW, 1, this.options.key, token, String(this.ttlMs)).catch(() => undefined);
+        this.redis.eval(RENEW, 1, this.options.key, token, String(this.ttlMs)).then(
+          (ok) => {
+            if (Number(ok) === 1) renewedAt = Date.now();
+            else lost = true;
+          },
+          () => undefined,
+        );
       },
       Math.max(10, Math.floor(this.ttlMs / 3)),
     );
     renew.unref();
+    const held = () => {
+      if (lost || Date.now() - renewedAt >= this.ttlMs) {
+        throw new LockUnavailableError(`lock ${this.options.key}: the lease was lost while held`);
+      }
+    };
     try {
-      return await work();
+      return await work(held);
     } finally {
       clearInterval(renew);
       await this.redis.eval(RELEASE, 1, this.options.key, token).catch(() => undefined);

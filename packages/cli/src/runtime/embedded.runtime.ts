@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BaselineRefresher } from '@shewhart/baselines';
-import { MemoryBus, TOPICS } from '@shewhart/bus';
+import { MemoryBus, sharedLock, TOPICS } from '@shewhart/bus';
 import { buildCollectorApp } from '@shewhart/collector';
 import type { AppConfig } from '@shewhart/config';
 import { backgroundCatchUp, rollupsOf } from '@shewhart/kpi';
@@ -56,7 +56,11 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
 
     // Entity states catch up right after each stored batch; baselines after a longer quiet period.
     // This process is the only writer of its data directory: queries skip the catch-up when nothing new.
-    const rollups = rollupsOf(warehouse.client, { logger, lagMs: config.catchUpLagMs }).trackWrites();
+    const rollups = rollupsOf(warehouse.client, { logger, lagMs: config.catchUpLagMs });
+    // Own data directory: this process is its only writer. A shared server: others write too.
+    const lock = sharedLock(config, 'rollups');
+    if (lock) rollups.useLock(lock);
+    else rollups.trackWrites();
     const catchUp = backgroundCatchUp(warehouse.client, { logger });
     catchUp.notify(); // brings the states up to what is stored (builds them on a new data directory)
     const refresher = new BaselineRefresher(warehouse.client, {
@@ -70,8 +74,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
       onFlush: (f) => {
         metrics.flushSeconds.observe(f.ms / 1000);
         metrics.flushRows.observe(f.rows);
+        // Noted even when nothing new was stored: a retried flush may find rows an earlier attempt
+        // committed without being told so.
+        rollups.noteWrite();
         if (f.stored > 0) {
-          rollups.noteWrite();
           catchUp.notify();
           refresher.notify();
         }
@@ -129,6 +135,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
         await store.close();
         await refresher.stop();
         await catchUp.stop();
+        await lock?.close();
         await bus.close();
         await opened.close();
         unlock();

@@ -20,7 +20,7 @@
  *
  * Catch-ups of one client are serialized in-process. They must not run concurrently from two processes
  * against one database (a cancel could be written twice): the embedded deployment is one process by
- * construction, and in the scaled deployment `SHEWHART_ROLLUP_LOCK` names the Redis lock they share.
+ * construction, and in the scaled deployment they take a Redis lock they share (`useLock`).
  */
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -35,7 +35,7 @@ export interface CatchUpOptions {
   /** Receives the time of each statement of a catch-up (benchmarks, debugging). */
   trace?: (step: string, ms: number) => void;
   /** Called around the catch-up when more than one process may run them (scaled deployment). */
-  lock?: <T>(work: () => Promise<T>) => Promise<T>;
+  lock?: <T>(work: (held: () => void) => Promise<T>) => Promise<T>;
 }
 
 export interface CatchUpReport {
@@ -91,6 +91,8 @@ export class Rollups {
   private queued: Promise<CatchUpReport> | undefined;
   private last: (Snapshot & { watermark: string }) | undefined;
   private lock: CatchUpOptions['lock'];
+  /** Under a shared lock: throws once its lease is lost, checked before every statement. */
+  private held: (() => void) | undefined;
   private writesKnown = false;
   private dirty = true;
 
@@ -144,13 +146,21 @@ export class Rollups {
    * Scaled deployment: catch-ups against a shared ClickHouse server run under `lock` (a lock all its
    * processes share, e.g. `RedisLock` of @shewhart/bus), so two never write cancelling rows at once.
    */
-  useLock(lock: { run<T>(work: () => Promise<T>): Promise<T> }): this {
+  useLock(lock: { run<T>(work: (held: () => void) => Promise<T>): Promise<T> }): this {
     this.lock = (work) => lock.run(work);
     return this;
   }
 
   private guarded(): Promise<CatchUpReport> {
-    return this.lock ? this.lock(() => this.run()) : this.run();
+    if (!this.lock) return this.run();
+    return this.lock(async (held) => {
+      this.held = held;
+      try {
+        return await this.run();
+      } finally {
+        this.held = undefined;
+      }
+    });
   }
 
   private async run(): Promise<CatchUpReport> {
@@ -183,8 +193,8 @@ export class Rollups {
       `WITH now64(3, 'UTC') AS t, t - toIntervalMillisecond({lag:UInt32}) AS n
        SELECT toString(t) AS at, toString(n) AS next,
          toString(countIf(ingested_at > {last:${TIME}})) AS fresh,
-         toString(countIf(ingested_at <= {last:${TIME}})) AS window,
-         toString(countIf(ingested_at > n AND ingested_at <= t)) AS next_window
+         toString(uniqExactIf((source, id), ingested_at <= {last:${TIME}})) AS window,
+         toString(uniqExactIf((source, id), ingested_at > n AND ingested_at <= t)) AS next_window
        FROM events_raw WHERE ingested_at > {watermark:${TIME}}`,
       { lag: this.lagMs, last: this.last?.at ?? watermark ?? zero, watermark: watermark ?? zero },
     );
@@ -322,6 +332,9 @@ export class Rollups {
 
   /** Folds every entity of a state anew. */
   private async build(s: EntityState, version: bigint): Promise<void> {
+    // Until this build completes the table is not current, whatever a crash leaves behind (its look-up
+    // tables included, so this comes first).
+    await this.exec(`${s.name}: pending`, `ALTER TABLE ${s.table} MODIFY COMMENT 'state:pending'`);
     for (const [i, q] of (s.prepare?.('build') ?? []).entries())
       await this.exec(`${s.name}: prepare ${i + 1}`, q);
     await this.exec(`${s.name}: truncate`, `TRUNCATE TABLE ${s.table}`);
@@ -372,6 +385,7 @@ export class Rollups {
   }
 
   private async exec(step: string, query: string, params?: Record<string, unknown>): Promise<void> {
+    this.held?.();
     const t0 = performance.now();
     await this.client.command({ query, ...(params ? { query_params: params } : {}) });
     this.options.trace?.(step, performance.now() - t0);
