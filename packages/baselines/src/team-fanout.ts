@@ -4,6 +4,7 @@ import {
   type Grain,
   type KpiDefinition,
   type KpiPoint,
+  kpiPointOf,
   kpiQueryParams,
   parseKpiQuery,
 } from '@shewhart/kpi';
@@ -56,9 +57,6 @@ function lastTopLevelSelect(sql: string): number | undefined {
   return found;
 }
 
-const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-const finite = (v: number | null) => (v === null || Number.isFinite(v) ? v : null);
-
 /** Every team's series of one KPI, or undefined when the KPI's SQL cannot be fanned out. */
 export async function queryByTeam(
   client: ClickHouseClient,
@@ -90,15 +88,7 @@ export async function queryByTeam(
   for (const r of await rs.json<Record<string, unknown>>()) {
     const team = String(r.scope_team);
     const list = byTeam.get(team) ?? [];
-    list.push({
-      periodStart: String(r.period_start),
-      value: finite(num(r.value)),
-      numerator: num(r.numerator),
-      denominator: num(r.denominator),
-      n: Number(r.n),
-      provisional: Number(r.provisional) === 1 || r.provisional === true,
-      ...Object.fromEntries(extras.map((e) => [e, finite(num(r[e]))])),
-    } as KpiPoint);
+    list.push(kpiPointOf(r, extras));
     byTeam.set(team, list);
   }
   return byTeam;

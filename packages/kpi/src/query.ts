@@ -120,28 +120,20 @@ export async function queryKpi(
     query_params: kpiQueryParams(q),
     format: 'JSONEachRow',
   });
-  const rows = await rs.json<
-    {
-      period_start: string;
-      numerator: unknown;
-      denominator: unknown;
-      n: unknown;
-      value: unknown;
-      provisional: unknown;
-    } & Record<string, unknown>
-  >();
+  const rows = await rs.json<Record<string, unknown>>();
+  return { kpi: kpi.id, period: q.period, points: rows.map((r) => kpiPointOf(r, extras)) };
+}
+
+/** One point from a row of a KPI's SQL (`period_start, numerator, denominator, n, value, provisional`, extras). */
+export function kpiPointOf(r: Record<string, unknown>, extras: readonly string[] = []): KpiPoint {
   return {
-    kpi: kpi.id,
-    period: q.period,
-    points: rows.map((r) => ({
-      periodStart: r.period_start,
-      value: finite(num(r.value)),
-      numerator: num(r.numerator),
-      denominator: num(r.denominator),
-      n: Number(r.n),
-      provisional: Number(r.provisional) === 1 || r.provisional === true,
-      ...Object.fromEntries(extras.map((e) => [e, finite(num(r[e]))])),
-    })),
+    periodStart: String(r.period_start),
+    value: finite(num(r.value)),
+    numerator: num(r.numerator),
+    denominator: num(r.denominator),
+    n: Number(r.n),
+    provisional: Number(r.provisional) === 1 || r.provisional === true,
+    ...Object.fromEntries(extras.map((e) => [e, finite(num(r[e]))])),
   };
 }
 

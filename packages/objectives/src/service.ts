@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Grain, KpiPoint, KpiSeries } from '@shewhart/kpi';
+import type { Grain, KpiPoint, KpiQueryParams, KpiSeries } from '@shewhart/kpi';
 import { queryKpi } from '@shewhart/kpi';
 import { evaluateObjective, type PeriodEvaluation } from './evaluate.js';
 import type { Objective } from './schema.js';
@@ -57,6 +57,19 @@ export class ObjectiveService {
       );
     });
     return matches.length === 1 ? matches[0] : undefined;
+  }
+
+  /** `objective_attainment` for a parsed KPI query (`parseKpiQuery`): the API's and the CLI's entry. */
+  attainmentFor(q: KpiQueryParams): Promise<KpiSeries> {
+    const iso = (d: Date | undefined) => d?.toISOString().slice(0, 10);
+    return this.attainment({
+      period: q.period,
+      team: q.team,
+      project: q.project,
+      from: iso(q.from),
+      to: iso(q.to),
+      asOf: q.asOf?.toISOString(),
+    });
   }
 
   /**

@@ -25,15 +25,7 @@ export function registerKpiRoutes(
         if (request.params.id === OBJECTIVE_ATTAINMENT.id) {
           const q = parseKpiQuery(request.query);
           if (!objectives) return { kpi: OBJECTIVE_ATTAINMENT.id, period: q.period, points: [] };
-          const iso = (d: Date | undefined) => d?.toISOString().slice(0, 10);
-          return await objectives.attainment({
-            period: q.period,
-            team: q.team,
-            project: q.project,
-            from: iso(q.from),
-            to: iso(q.to),
-            asOf: q.asOf?.toISOString(),
-          });
+          return await objectives.attainmentFor(q);
         }
         return await queryKpi(client, request.params.id, request.query);
       } catch (error) {

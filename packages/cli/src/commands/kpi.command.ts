@@ -78,17 +78,7 @@ export function register(program: Command): void {
       try {
         if (derived) {
           const service = objectiveServiceFor(warehouse.client, config);
-          const iso = (d: Date | undefined) => d?.toISOString().slice(0, 10);
-          series = service
-            ? await service.attainment({
-                period: q.period,
-                team: q.team,
-                project: q.project,
-                from: iso(q.from),
-                to: iso(q.to),
-                asOf: q.asOf?.toISOString(),
-              })
-            : { kpi: id, period: q.period, points: [] };
+          series = service ? await service.attainmentFor(q) : { kpi: id, period: q.period, points: [] };
         } else series = await queryKpi(warehouse.client, id, query as Record<string, unknown>);
       } finally {
         await warehouse.close();
