@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisLock } from '@shewhart/bus';
 import { generateDemo } from '@shewhart/cli/demo';
-import { ENTITY_STATES, type EntityState, live, queryKpi, Rollups, type StateAggregate } from '@shewhart/kpi';
+import {
+  ENTITY_STATES,
+  type EntityState,
+  live,
+  queryKpi,
+  Rollups,
+  STATES_GENERATION,
+  type StateAggregate,
+  StatesOutdatedError,
+} from '@shewhart/kpi';
 import { migrate, openWarehouse, toEventRow, type Warehouse } from '@shewhart/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -188,8 +197,16 @@ describe('entity state catch-up', () => {
 
   it('rebuilds after a crash in the middle of a rebuild, derived states included', async () => {
     await wh.client.command({ query: "ALTER TABLE deployment_state MODIFY COMMENT 'state:older'" });
-    // The process dies while it rebuilds the change state (a derived state): once right after emptying
-    // its look-up table of links, once right after emptying the state itself.
+    // The process dies right after rebuilding the deployments, before it got to the change state folded
+    // from them: the next process must still rebuild the change state.
+    const first = new Rollups(wh.client, {
+      trace: (step) => {
+        if (step === 'deployment: done') throw new Error('killed');
+      },
+    });
+    await expect(first.catchUp()).rejects.toThrow('killed');
+    // Then it dies while it rebuilds the change state: once right after emptying its look-up table of
+    // links, once right after emptying the state itself.
     for (const fatal of ['change: prepare 1', 'change: truncate']) {
       const crash = new Rollups(wh.client, {
         trace: (step) => {
@@ -201,6 +218,50 @@ describe('entity state catch-up', () => {
     // The next process sees what is not current and rebuilds it.
     const report = await new Rollups(wh.client).catchUp();
     expect(report.rebuilt).toEqual(['change']);
+    await expectExact();
+  });
+
+  it('stops catching up, and writes nothing, once a newer release has rebuilt a state (rolling upgrade)', async () => {
+    const count = async () => {
+      const rs = await wh.client.query({
+        query: 'SELECT count() AS n FROM deployment_state',
+        format: 'JSONEachRow',
+      });
+      return Number((await rs.json<{ n: string }>())[0]?.n);
+    };
+    await insert(
+      events
+        .filter((e) => e.type === 'delivery.deployment')
+        .slice(0, 5)
+        .map((e, i) => ({
+          ...e,
+          id: `upgrade-${i}`,
+          data: { ...(e.data as object), status: 'rolled_back' },
+        })),
+    );
+    const rows = await count();
+    for (const newer of [
+      `state:g${STATES_GENERATION + 1}:0123456789abcdef`,
+      `state:pending:g${STATES_GENERATION + 1}`,
+    ]) {
+      await wh.client.command({ query: `ALTER TABLE deployment_state MODIFY COMMENT '${newer}'` });
+      const old = new Rollups(wh.client);
+      await expect(old.catchUp()).rejects.toThrow(StatesOutdatedError);
+      await expect(old.catchUp()).rejects.toThrow(/built by a newer release/);
+      expect(await count()).toBe(rows);
+      const rs = await wh.client.query({
+        query:
+          "SELECT comment FROM system.tables WHERE database = currentDatabase() AND name = 'deployment_state'",
+        format: 'JSONEachRow',
+      });
+      expect((await rs.json<{ comment: string }>())[0]?.comment).toBe(newer);
+    }
+    // A table of an older generation (or of a release before generations) is rebuilt as before.
+    await wh.client.command({
+      query: "ALTER TABLE deployment_state MODIFY COMMENT 'state:0123456789abcdef'",
+    });
+    const report = await new Rollups(wh.client).catchUp();
+    expect(report.rebuilt).toEqual(['deployment', 'change']);
     await expectExact();
   });
 

@@ -7,6 +7,13 @@ export {
   catchUpRollups,
   Rollups,
   rollupsOf,
+  StatesOutdatedError,
 } from './rollups/catch-up.js';
-export { ENTITY_STATES, type EntityState, live, type StateAggregate } from './rollups/states.js';
+export {
+  ENTITY_STATES,
+  type EntityState,
+  live,
+  STATES_GENERATION,
+  type StateAggregate,
+} from './rollups/states.js';
 export { GRAINS, type Grain } from './sql/common.js';

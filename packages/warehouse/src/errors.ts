@@ -35,7 +35,7 @@ export function isTransient(error: unknown): boolean {
 }
 
 export class StorageUnavailableError extends Error {
-  override readonly name = 'StorageUnavailableError';
+  override readonly name: string = 'StorageUnavailableError';
 }
 
 export function backoffMs(attempt: number, baseMs = 100, capMs = 5_000): number {

@@ -15,8 +15,10 @@
  * cancel and the insert leaves the watermark where it was: the next catch-up re-folds the same entities
  * and writes what is missing.
  *
- * A state table carries the hash of its definition (columns and fold SQL) as its comment: when a release
- * changes a fold, the table is rebuilt from the typed event tables on the first catch-up.
+ * A state table carries the generation and hash of its definition (columns and fold SQL) as its comment:
+ * when a release changes a fold, the table is rebuilt from the typed event tables on the first catch-up,
+ * and a process of an older release that meets the newer generation stops catching up
+ * (`StatesOutdatedError`) rather than rebuilding the table back.
  *
  * Catch-ups of one client are serialized in-process. They must not run concurrently from two processes
  * against one database (a cancel could be written twice): the embedded deployment is one process by
@@ -25,7 +27,8 @@
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { DebouncedTask } from '@shewhart/config';
-import { ENTITY_STATES, type EntityState, live } from './states.js';
+import { StorageUnavailableError } from '@shewhart/warehouse';
+import { ENTITY_STATES, type EntityState, live, STATES_GENERATION } from './states.js';
 
 export interface CatchUpOptions {
   /** How far the next catch-up reaches back before this one's start, for inserts still in flight. */
@@ -76,6 +79,14 @@ const TOUCHED_KEYS = `
   )
   WHERE fold != ''`;
 
+/**
+ * A state table was built by a newer release (a rolling upgrade is under way): this process must not write
+ * to it. Queries answer 503 until the process is replaced by the new release.
+ */
+export class StatesOutdatedError extends StorageUnavailableError {
+  override readonly name: string = 'StatesOutdatedError';
+}
+
 interface Snapshot {
   /** Server time at the start of the catch-up. */
   at: string;
@@ -85,8 +96,8 @@ interface Snapshot {
 
 export class Rollups {
   private readonly lagMs: number;
-  /** States to rebuild in full on the next run; known once the tables were checked. */
-  private rebuild: Set<string> | undefined;
+  /** The scratch tables of every state exist (checked once per process). */
+  private scratchReady = false;
   private running: Promise<CatchUpReport> | undefined;
   private queued: Promise<CatchUpReport> | undefined;
   private last: (Snapshot & { watermark: string }) | undefined;
@@ -176,9 +187,9 @@ export class Rollups {
   }
 
   private async runOnce(started: number): Promise<CatchUpReport> {
-    // Runs are serialized (single-flight, plus the lock across processes), so plain fields suffice.
-    this.rebuild ??= await this.ensureTables();
-    const rebuild = this.rebuild;
+    // Runs are serialized (single-flight, plus the lock across processes), so plain fields suffice. The
+    // tables are checked on every run: another process may have rebuilt them for another definition.
+    const rebuild = await this.checkTables();
     // Another process may have caught up since (scaled deployment): the stored watermark is the truth.
     const watermark = await this.storedWatermark();
     if (this.last && this.last.watermark !== watermark) this.last = undefined;
@@ -217,6 +228,11 @@ export class Rollups {
         'building KPI entity states from the stored events (once per data directory or new definition)',
       );
     }
+    // Every state to build is marked first: a crash anywhere in the builds leaves each of them (a derived
+    // state whose source was already rebuilt included) not current, and the next run rebuilds it.
+    for (const s of ENTITY_STATES.filter((s) => building.includes(s.name))) {
+      await this.exec(`${s.name}: pending`, `ALTER TABLE ${s.table} MODIFY COMMENT '${PENDING}'`);
+    }
     let events = 0;
     if (watermark === undefined) {
       for (const s of ENTITY_STATES) await this.build(s, version);
@@ -247,7 +263,6 @@ export class Rollups {
       values: [{ id: 1, watermark: probe.next }],
       format: 'JSONEachRow',
     });
-    rebuild.clear();
     this.last = { at: probe.at, window: Number(probe.next_window), watermark: probe.next };
     if (building.length > 0) {
       this.options.logger?.info(
@@ -263,8 +278,11 @@ export class Rollups {
     };
   }
 
-  /** Creates missing state tables; returns the states whose table is new or was recreated for a new definition. */
-  private async ensureTables(): Promise<Set<string>> {
+  /**
+   * Returns the states whose table is not current (missing, pending, or of another definition), recreated
+   * empty; throws `StatesOutdatedError` when a table was built by a newer release.
+   */
+  private async checkTables(): Promise<Set<string>> {
     const rs = await this.client.query({
       query: `SELECT name, comment FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}`,
       query_params: { names: ENTITY_STATES.map((s) => s.table) },
@@ -275,35 +293,47 @@ export class Rollups {
     );
     const rebuild = new Set<string>();
     for (const s of ENTITY_STATES) {
-      const hash = definitionHash(s);
-      if (comments.get(s.table) === hash) {
-        await this.scratchTables(s, false);
-        continue;
+      const comment = comments.get(s.table);
+      if (comment === stampOf(s)) continue;
+      const generation = generationOf(comment);
+      if (generation > STATES_GENERATION) {
+        throw new StatesOutdatedError(
+          `KPI entity state ${s.table} was built by a newer release (state generation ${generation}, this process has ${STATES_GENERATION}): this process no longer catches up; replace it with the new release`,
+        );
       }
-      // The definition hash is written by the build that completes (see build): a table left half-built
-      // by a crash keeps 'state:pending' and is rebuilt by the next process.
-      for (const a of s.aggregates ?? []) {
-        await this.client.command({ query: `DROP TABLE IF EXISTS ${a.table}_mv` });
-        await this.client.command({ query: `DROP TABLE IF EXISTS ${a.table}` });
-      }
-      await this.client.command({ query: `DROP TABLE IF EXISTS ${s.table}` });
-      const cols = s.columns.map(([n, t]) => `${n} ${t}`).join(', ');
-      await this.client.command({
-        query: `CREATE TABLE ${s.table} (entity_key UInt64, ${cols}, version UInt64, sign Int8)
-          ENGINE = VersionedCollapsingMergeTree(sign, version) PARTITION BY ${s.partition}
-          ORDER BY (team, project, entity_key)
-          COMMENT 'state:pending'`,
-      });
-      for (const a of s.aggregates ?? []) {
-        await this.client.command({ query: `CREATE TABLE ${a.table} (${a.columns}) ENGINE = ${a.engine}` });
-        await this.client.command({
-          query: `CREATE MATERIALIZED VIEW ${a.table}_mv TO ${a.table} AS ${a.select}`,
-        });
-      }
-      await this.scratchTables(s, true);
       rebuild.add(s.name);
     }
+    for (const s of ENTITY_STATES) {
+      if (rebuild.has(s.name)) await this.recreate(s);
+      else if (!this.scratchReady) await this.scratchTables(s, false);
+    }
+    this.scratchReady = true;
     return rebuild;
+  }
+
+  /** Drops a state table that is not current and creates it empty, with its aggregates and scratch tables. */
+  private async recreate(s: EntityState): Promise<void> {
+    // The stamp is written by the build that completes (see build): a table left half-built by a crash
+    // stays pending and is rebuilt by the next run.
+    for (const a of s.aggregates ?? []) {
+      await this.client.command({ query: `DROP TABLE IF EXISTS ${a.table}_mv` });
+      await this.client.command({ query: `DROP TABLE IF EXISTS ${a.table}` });
+    }
+    await this.client.command({ query: `DROP TABLE IF EXISTS ${s.table}` });
+    const cols = s.columns.map(([n, t]) => `${n} ${t}`).join(', ');
+    await this.client.command({
+      query: `CREATE TABLE ${s.table} (entity_key UInt64, ${cols}, version UInt64, sign Int8)
+        ENGINE = VersionedCollapsingMergeTree(sign, version) PARTITION BY ${s.partition}
+        ORDER BY (team, project, entity_key)
+        COMMENT '${PENDING}'`,
+    });
+    for (const a of s.aggregates ?? []) {
+      await this.client.command({ query: `CREATE TABLE ${a.table} (${a.columns}) ENGINE = ${a.engine}` });
+      await this.client.command({
+        query: `CREATE MATERIALIZED VIEW ${a.table}_mv TO ${a.table} AS ${a.select}`,
+      });
+    }
+    await this.scratchTables(s, true);
   }
 
   /** A catch-up's scratch tables of a state: its new folds (`_next`) and its live rows before (`_prev`). */
@@ -332,9 +362,7 @@ export class Rollups {
 
   /** Folds every entity of a state anew. */
   private async build(s: EntityState, version: bigint): Promise<void> {
-    // Until this build completes the table is not current, whatever a crash leaves behind (its look-up
-    // tables included, so this comes first).
-    await this.exec(`${s.name}: pending`, `ALTER TABLE ${s.table} MODIFY COMMENT 'state:pending'`);
+    // The table was marked pending before any build of this run (see runOnce).
     for (const [i, q] of (s.prepare?.('build') ?? []).entries())
       await this.exec(`${s.name}: prepare ${i + 1}`, q);
     await this.exec(`${s.name}: truncate`, `TRUNCATE TABLE ${s.table}`);
@@ -345,7 +373,7 @@ export class Rollups {
       `INSERT INTO ${s.table} (${columnList(s)}, version, sign) SELECT *, {v:UInt64}, 1 FROM (${s.fold('true')})`,
       { v: version.toString() },
     );
-    await this.exec(`${s.name}: done`, `ALTER TABLE ${s.table} MODIFY COMMENT '${definitionHash(s)}'`);
+    await this.exec(`${s.name}: done`, `ALTER TABLE ${s.table} MODIFY COMMENT '${stampOf(s)}'`);
   }
 
   /** Re-folds the touched entities of a state; cancels rows that changed and inserts their new state. */
@@ -400,9 +428,22 @@ export class Rollups {
 
 const columnList = (s: EntityState) => ['entity_key', ...s.columns.map(([n]) => n)].join(', ');
 
-function definitionHash(s: EntityState): string {
+/** The hash of a state's definition: its columns, partition, fold and aggregates. */
+export function definitionHash(s: EntityState): string {
   const text = JSON.stringify([s.columns, s.partition, s.fold('{keys}'), s.aggregates ?? []]);
-  return `state:${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** The comment of a current state table: `state:g<generation>:<hash>`. */
+const stampOf = (s: EntityState) => `state:g${STATES_GENERATION}:${definitionHash(s)}`;
+
+/** The comment of a state table being built by this release. */
+const PENDING = `state:pending:g${STATES_GENERATION}`;
+
+/** The generation a state table's comment names; 0 for none (no table, or a release before generations). */
+function generationOf(comment: string | undefined): number {
+  const m = /^state:(?:pending:)?g(\d+)(?::|$)/.exec(comment ?? '');
+  return m ? Number(m[1]) : 0;
 }
 
 /** '2026-11-25 16:30:00.123' (server UTC) → microseconds since the epoch, the row version of a catch-up. */
