@@ -329,8 +329,71 @@ describe('entity state catch-up', () => {
         await Promise.all([a.catchUp(), b.catchUp(), a.catchUp()]);
         await expectExact();
       }
+      // Work that reads the states and stores what follows (a baseline refresh) runs exclusively: no
+      // catch-up of the other process starts until it is done, and its own catch-ups run inside it.
+      await insert(again.slice(0, 50).map((e, i) => ({ ...e, id: `exclusive-${i}` })));
+      const order: string[] = [];
+      const inside = a.exclusive(async () => {
+        order.push('exclusive: start');
+        const report = await a.catchUp();
+        order.push(`exclusive: caught up (${report.mode})`);
+        await new Promise((r) => setTimeout(r, 300));
+        order.push('exclusive: end');
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      const other = b.catchUp().then(() => order.push('other: caught up'));
+      await Promise.all([inside, other]);
+      expect(order).toEqual([
+        'exclusive: start',
+        'exclusive: caught up (incremental)',
+        'exclusive: end',
+        'other: caught up',
+      ]);
+      await expectExact();
     } finally {
       await Promise.all(locks.map((l) => l.close()));
     }
+  });
+
+  it('never lets a catch-up of this process write while a read is in flight', async () => {
+    const written: string[] = [];
+    const rollups = new Rollups(wh.client, { trace: (step) => written.push(step) });
+    await rollups.catchUp();
+    await insert(
+      events
+        .filter((e) => e.type === 'delivery.deployment')
+        .slice(0, 20)
+        .map((e, i) => ({ ...e, id: `read-gate-${i}`, data: { ...(e.data as object), status: 'failed' } })),
+    );
+    written.length = 0;
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const reads = [rollups.reading(() => held), rollups.reading(() => held)];
+    const catchUp = rollups.catchUp();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(written, 'no statement while two reads are in flight').toEqual([]);
+    // A read arriving after the waiting catch-up goes after it (a stream of reads cannot starve it).
+    const late = rollups.reading(async () => [...written]);
+    release();
+    await Promise.all([...reads, catchUp]);
+    const seen = await late;
+    expect(seen).toContain('deployment: cancel');
+    expect(seen).toContain('deployment: insert');
+    await expectExact();
+    // An exclusive section (a baseline refresh in the embedded runtime) holds this process's catch-ups
+    // off as well, without any shared lock.
+    await insert([{ ...(events[0] as object), id: 'read-gate-exclusive', time: '2025-06-03T00:00:00Z' }]);
+    written.length = 0;
+    const during: string[][] = [];
+    const section = rollups.exclusive(async () => {
+      await new Promise((r) => setTimeout(r, 200));
+      during.push([...written]);
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    await Promise.all([section, rollups.catchUp()]);
+    expect(during).toEqual([[]]);
+    expect(written.length).toBeGreaterThan(0);
   });
 });

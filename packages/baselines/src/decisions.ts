@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { findKpi, type KpiDefinition, parseKpiQuery } from '@shewhart/kpi';
+import { findKpi, type KpiDefinition, parseKpiQuery, rollupsOf } from '@shewhart/kpi';
 import { periodStartOf, ymd } from './periods.js';
 import { refreshSeries } from './refresh.js';
 import { type AssignableCause, type Decision, recordCause, recordDecision, type SeriesKey } from './store.js';
@@ -68,7 +68,16 @@ export interface RebaseResult {
  * Re-establishes a baseline by a recorded decision (domain.md §5.9 rule 5): a new stage starts at `from`
  * (default: the current stage, recomputed from its data as they are now).
  */
-export async function rebase(
+export function rebase(
+  client: ClickHouseClient,
+  key: SeriesKey,
+  input: { from?: string; reason: string; decidedBy: string },
+): Promise<RebaseResult> {
+  // The decision is taken against the stages as they are, with no other refresh in between.
+  return rollupsOf(client).exclusive(() => rebaseNow(client, key, input));
+}
+
+async function rebaseNow(
   client: ClickHouseClient,
   key: SeriesKey,
   input: { from?: string; reason: string; decidedBy: string },
@@ -105,7 +114,15 @@ export interface CauseResult {
 }
 
 /** Records an assignable cause against the point of the period containing `date`, then refreshes. */
-export async function addCause(
+export function addCause(
+  client: ClickHouseClient,
+  key: SeriesKey,
+  input: { date: string; causeCode: string; reference: string; note?: string; recordedBy: string },
+): Promise<CauseResult> {
+  return rollupsOf(client).exclusive(() => addCauseNow(client, key, input));
+}
+
+async function addCauseNow(
   client: ClickHouseClient,
   key: SeriesKey,
   input: { date: string; causeCode: string; reference: string; note?: string; recordedBy: string },

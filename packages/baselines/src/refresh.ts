@@ -1,5 +1,13 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { findKpi, GRAINS, type Grain, type KpiDefinition, type KpiPoint, queryKpi } from '@shewhart/kpi';
+import {
+  findKpi,
+  GRAINS,
+  type Grain,
+  type KpiDefinition,
+  type KpiPoint,
+  queryKpi,
+  rollupsOf,
+} from '@shewhart/kpi';
 import { CONSTANTS_TABLE_ID, type SpecLimits } from '@shewhart/spc';
 import { type BaselineVersion, evaluateSeries, type SeriesEvaluation } from './evaluate.js';
 import {
@@ -80,22 +88,19 @@ export interface RefreshedSeries {
   signals: number;
 }
 
-let chain: Promise<unknown> = Promise.resolve();
-
 /**
  * Brings one series' baselines and signals up to date: provisional baselines are recomputed as points
  * arrive and a new version is stored whenever they change; a firm baseline is frozen (Phase II) and is
  * re-established only by a recorded decision. Signals are stored with the baseline they were raised
- * against. Refreshes run one at a time in a process so version numbers never collide.
+ * against. Refreshes run `exclusive` (see Rollups): one at a time, in this process and, under the shared
+ * lock, across processes, so version numbers never collide and no catch-up changes the states they read.
  */
 export function refreshSeries(
   client: ClickHouseClient,
   key: SeriesKey,
   options: RefreshOptions = {},
 ): Promise<RefreshedSeries> {
-  const run = chain.then(() => refreshNow(client, key, options));
-  chain = run.catch(() => undefined);
-  return run;
+  return rollupsOf(client).exclusive(() => refreshNow(client, key, options));
 }
 
 async function refreshNow(
@@ -264,19 +269,21 @@ export async function refreshAll(
   const { KPIS } = await import('@shewhart/kpi');
   const kpis = options.kpis ?? (KPIS as readonly KpiDefinition[]);
   const grains = options.grains ?? (['week'] as Grain[]);
-  const [changes, stored, causesBySeries] = await Promise.all([
-    allProcessChanges(client),
-    allDecisionsAndVersions(client),
-    allCauses(client),
-  ]);
-  const writesAtLoad = new Map(writes);
+  const changes = await allProcessChanges(client);
   let series = 0;
   let newVersions = 0;
   let signals = 0;
   const failed: { key: SeriesKey; error: string }[] = [];
-  for (const kpi of kpis) {
-    for (const grain of grains) {
-      if (!GRAINS.includes(grain)) continue;
+  // One KPI and grain at a time, exclusively (see refreshSeries): what a series was derived from is read
+  // and its results stored with no catch-up, and no other process's refresh, in between; queries wait
+  // for one KPI at most.
+  const section = (kpi: KpiDefinition, grain: Grain) =>
+    rollupsOf(client).exclusive(async () => {
+      const [stored, causesBySeries] = await Promise.all([
+        allDecisionsAndVersions(client, kpi.id),
+        allCauses(client, kpi.id),
+      ]);
+      const writesAtLoad = new Map(writes);
       const dim = kpi.dimension?.default ?? '';
       // Every team's series in one query where the KPI's SQL allows it; else one query per team.
       let byTeam: Map<string, KpiPoint[]> | undefined;
@@ -316,6 +323,10 @@ export async function refreshAll(
       // Baselines first: every signal refers to one.
       await insertBaselineRecords(client, baselines);
       await insertNewSignals(client, pending);
+    });
+  for (const kpi of kpis) {
+    for (const grain of grains) {
+      if (GRAINS.includes(grain)) await section(kpi, grain);
     }
   }
   return { series, newVersions, signals, failed };

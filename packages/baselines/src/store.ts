@@ -89,14 +89,19 @@ export function seriesId(key: SeriesKey): string {
 /** Every decision and baseline version, grouped by series (one query each, for refreshing many series). */
 export async function allDecisionsAndVersions(
   client: ClickHouseClient,
+  kpi?: string,
 ): Promise<{ decisions: Map<string, Decision[]>; versions: Map<string, BaselineVersion[]> }> {
   const [d, v] = await Promise.all([
     client.query({
-      query: `SELECT kpi, team, project, dim, grain, ${DECISION_COLUMNS} FROM baseline_decisions ORDER BY decided_at`,
+      query: `SELECT kpi, team, project, dim, grain, ${DECISION_COLUMNS} FROM baseline_decisions
+              WHERE ${OF_KPI} ORDER BY decided_at`,
+      query_params: { kpi: kpi ?? null },
       format: 'JSONEachRow',
     }),
     client.query({
-      query: `SELECT kpi, team, project, dim, grain, ${BASELINE_COLUMNS} FROM baselines ORDER BY stage_from, version`,
+      query: `SELECT kpi, team, project, dim, grain, ${BASELINE_COLUMNS} FROM baselines
+              WHERE ${OF_KPI} ORDER BY stage_from, version`,
+      query_params: { kpi: kpi ?? null },
       format: 'JSONEachRow',
     }),
   ]);
@@ -105,6 +110,9 @@ export async function allDecisionsAndVersions(
     versions: groupBySeries(await v.json<BaselineRow & SeriesKey>(), toVersion),
   };
 }
+
+/** Rows of one KPI (`{kpi}` bound), or of every KPI when it is NULL. */
+const OF_KPI = '({kpi:Nullable(String)} IS NULL OR kpi = {kpi:Nullable(String)})';
 
 /** Rows of many series → their mapped values per series id, in row order. */
 function groupBySeries<R extends SeriesKey, T>(rows: readonly R[], map: (row: R) => T): Map<string, T[]> {
@@ -490,9 +498,14 @@ export async function causes(client: ClickHouseClient, key: SeriesKey): Promise<
 }
 
 /** Every recorded cause, grouped by series (for refreshing many series at once). */
-export async function allCauses(client: ClickHouseClient): Promise<Map<string, AssignableCause[]>> {
+export async function allCauses(
+  client: ClickHouseClient,
+  kpi?: string,
+): Promise<Map<string, AssignableCause[]>> {
   const rs = await client.query({
-    query: `SELECT kpi, team, project, dim, grain, ${CAUSE_COLUMNS} FROM assignable_causes ORDER BY period_start, recorded_at`,
+    query: `SELECT kpi, team, project, dim, grain, ${CAUSE_COLUMNS} FROM assignable_causes
+            WHERE ${OF_KPI} ORDER BY period_start, recorded_at`,
+    query_params: { kpi: kpi ?? null },
     format: 'JSONEachRow',
   });
   return groupBySeries(await rs.json<CauseRow & SeriesKey>(), toCause);

@@ -7,6 +7,7 @@ import {
   kpiPointOf,
   kpiQueryParams,
   parseKpiQuery,
+  rollupsOf,
 } from '@shewhart/kpi';
 
 /**
@@ -76,16 +77,19 @@ export async function queryByTeam(
   );
   const extras = kpi.extras ?? [];
   await catchUpRollups(client);
-  const rs = await client.query({
-    query: `SELECT scope_team, toString(period_start) AS period_start, numerator, denominator, n, value, provisional${extras
-      .map((e) => `, ${e}`)
-      .join('')}
-            FROM (${sql}) ORDER BY scope_team, period_start`,
-    query_params: kpiQueryParams(q),
-    format: 'JSONEachRow',
+  const rows = await rollupsOf(client).reading(async () => {
+    const rs = await client.query({
+      query: `SELECT scope_team, toString(period_start) AS period_start, numerator, denominator, n, value, provisional${extras
+        .map((e) => `, ${e}`)
+        .join('')}
+              FROM (${sql}) ORDER BY scope_team, period_start`,
+      query_params: kpiQueryParams(q),
+      format: 'JSONEachRow',
+    });
+    return rs.json<Record<string, unknown>>();
   });
   const byTeam = new Map<string, KpiPoint[]>();
-  for (const r of await rs.json<Record<string, unknown>>()) {
+  for (const r of rows) {
     const team = String(r.scope_team);
     const list = byTeam.get(team) ?? [];
     list.push(kpiPointOf(r, extras));

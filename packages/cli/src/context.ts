@@ -57,10 +57,10 @@ export async function openDirect(config: AppConfig): Promise<Warehouse> {
   const unlock = config.storage.url ? () => {} : lockDataDir(config.storage.dataDir);
   try {
     const warehouse = await openWarehouse(config.storage);
-    await migrate(warehouse.client);
     const lock = sharedLock(config, 'rollups');
     const rollups = rollupsOf(warehouse.client, { lagMs: config.catchUpLagMs });
     if (lock) rollups.useLock(lock);
+    await rollups.exclusive(() => migrate(warehouse.client));
     return {
       ...warehouse,
       close: async () => {

@@ -19,6 +19,8 @@ export const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
     .default('shewhart'),
+  /** How long one statement may take on the server (a first build of the KPI states takes about a minute at 10 M events). */
+  CLICKHOUSE_REQUEST_TIMEOUT_MS: intFrom(600_000, 1_000),
   SHEWHART_INGEST_TOKENS: optionalString,
   SHEWHART_CONFIG: optionalString,
   SHEWHART_MAX_BODY_BYTES: intFrom(16 * 1024 * 1024),
@@ -64,6 +66,8 @@ export interface StorageConfig {
   password?: string;
   database: string;
   dataDir: string;
+  /** Server only: the longest a statement may take. */
+  requestTimeoutMs?: number;
 }
 
 export interface AppConfig {
@@ -117,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
       username: e.CLICKHOUSE_USER,
       password: e.CLICKHOUSE_PASSWORD,
       database: e.CLICKHOUSE_DATABASE,
+      requestTimeoutMs: e.CLICKHOUSE_REQUEST_TIMEOUT_MS,
       dataDir: e.SHEWHART_DATA_DIR,
     },
     http: { host: e.SHEWHART_HOST, port: e.PORT, maxBodyBytes: e.SHEWHART_MAX_BODY_BYTES },

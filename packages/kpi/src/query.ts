@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import { findKpi, type KpiDefinition } from './catalogue.js';
-import { catchUpRollups } from './rollups/catch-up.js';
+import { catchUpRollups, rollupsOf } from './rollups/catch-up.js';
 import { GRAINS, type Grain, PERIOD_BOUNDS } from './sql/common.js';
 
 export interface KpiPoint {
@@ -112,15 +112,17 @@ export async function queryKpi(
   const q = parseKpiQuery(input as Record<string, unknown>, kpi);
   const extras = kpi.extras ?? [];
   await catchUpRollups(client);
-  const rs = await client.query({
-    query: `SELECT toString(period_start) AS period_start, numerator, denominator, n, value, provisional${extras.map((e) => `, ${e}`).join('')}
-            FROM (${kpi.sql(q.period)})
-            WHERE ${PERIOD_BOUNDS}
-            ORDER BY period_start`,
-    query_params: kpiQueryParams(q),
-    format: 'JSONEachRow',
+  const rows = await rollupsOf(client).reading(async () => {
+    const rs = await client.query({
+      query: `SELECT toString(period_start) AS period_start, numerator, denominator, n, value, provisional${extras.map((e) => `, ${e}`).join('')}
+              FROM (${kpi.sql(q.period)})
+              WHERE ${PERIOD_BOUNDS}
+              ORDER BY period_start`,
+      query_params: kpiQueryParams(q),
+      format: 'JSONEachRow',
+    });
+    return rs.json<Record<string, unknown>>();
   });
-  const rows = await rs.json<Record<string, unknown>>();
   return { kpi: kpi.id, period: q.period, points: rows.map((r) => kpiPointOf(r, extras)) };
 }
 

@@ -187,9 +187,7 @@ export class EventStore {
 
   async #existingKeys(rows: EventRow[]): Promise<Set<string>> {
     const found = new Set<string>();
-    const CHUNK = 50_000;
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      const part = rows.slice(i, i + CHUNK);
+    for (const part of keyChunks(rows)) {
       const rs = await this.#client.query({
         query: `SELECT source, id FROM event_keys
                 WHERE (source, id) IN (SELECT arrayJoin(arrayZip({s:Array(String)}, {i:Array(String)})))`,
@@ -201,3 +199,45 @@ export class EventStore {
     return found;
   }
 }
+
+/**
+ * A ClickHouse server takes query parameters in the request URL and refuses a field over 128 KiB
+ * (`http_max_field_value_size`): the key look-up of a large batch is split so that each array parameter
+ * stays under `budget` characters once encoded (an array of quoted, escaped values, URL-encoded).
+ */
+export const KEY_PARAM_BUDGET = 96 * 1024;
+
+export function keyChunks(rows: readonly EventRow[], budget = KEY_PARAM_BUDGET): EventRow[][] {
+  const chunks: EventRow[][] = [];
+  let chunk: EventRow[] = [];
+  let sources = 2;
+  let ids = 2;
+  for (const row of rows) {
+    const s = encodedLength(row.source);
+    const i = encodedLength(row.id);
+    if (chunk.length > 0 && (sources + s > budget || ids + i > budget)) {
+      chunks.push(chunk);
+      chunk = [];
+      sources = 2;
+      ids = 2;
+    }
+    chunk.push(row);
+    sources += s;
+    ids += i;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
+/** Characters a string takes in an encoded array parameter: `'value',`, escaped as the client escapes it. */
+function encodedLength(value: string): number {
+  const escaped = value.replace(/[\\'\t\n\r]/g, (c) => `\\${ESCAPES[c] ?? c}`);
+  try {
+    return encodeURIComponent(escaped).length + 9;
+  } catch {
+    // A lone surrogate (encodeURIComponent refuses it): every UTF-8 byte percent-encoded, at most.
+    return Buffer.byteLength(escaped, 'utf8') * 3 + 9;
+  }
+}
+
+const ESCAPES: Record<string, string> = { '\t': 't', '\n': 'n', '\r': 'r' };

@@ -76,12 +76,14 @@ export async function startWorker(options: {
   let lock: RedisLock | undefined;
   try {
     warehouse = await openWarehouse(config.storage);
-    const report = await migrate(warehouse.client);
-    if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
-    // The KPI entity states catch up after each stored batch; workers sharing a server take turns.
+    // The KPI entity states catch up after each stored batch; workers sharing a server take turns, and
+    // migrate one at a time.
     lock = sharedLock(config, 'rollups');
     const rollups = rollupsOf(warehouse.client, { logger, lagMs: config.catchUpLagMs });
     if (lock) rollups.useLock(lock);
+    const client = warehouse.client;
+    const report = await rollups.exclusive(() => migrate(client));
+    if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
     const catchUp = backgroundCatchUp(warehouse.client, { logger });
     catchUp.notify();
 

@@ -1,3 +1,5 @@
+import { sharedLock } from '@shewhart/bus';
+import { rollupsOf } from '@shewhart/kpi';
 import { loadMigrations, migrate, openWarehouse } from '@shewhart/warehouse';
 import type { Command } from 'commander';
 import { addCommonFlags, type CommonFlags, configFrom, runningApi } from '../context.js';
@@ -20,8 +22,12 @@ export function register(program: Command): void {
     }
     const unlock = config.storage.url ? () => {} : lockDataDir(config.storage.dataDir);
     const warehouse = await openWarehouse(config.storage);
+    // Against a shared server: one migration run at a time, and no catch-up meanwhile.
+    const lock = sharedLock(config, 'rollups');
     try {
-      const report = await migrate(warehouse.client);
+      const rollups = rollupsOf(warehouse.client);
+      if (lock) rollups.useLock(lock);
+      const report = await rollups.exclusive(() => migrate(warehouse.client));
       const where = config.storage.url
         ? `${config.storage.url} (database ${config.storage.database})`
         : warehouse.path;
@@ -31,6 +37,7 @@ export function register(program: Command): void {
       );
     } finally {
       await warehouse.close();
+      await lock?.close();
       unlock();
     }
   });

@@ -51,9 +51,6 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
     // Objectives are configuration: a broken file stops start-up with file, line and field.
     const objectives = config.objectivesFile ? loadObjectivesFile(config.objectivesFile) : undefined;
     warehouse = await openWarehouse(config.storage);
-    const report = await migrate(warehouse.client);
-    if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
-
     // Entity states catch up right after each stored batch; baselines after a longer quiet period.
     // This process is the only writer of its data directory: queries skip the catch-up when nothing new.
     const rollups = rollupsOf(warehouse.client, { logger, lagMs: config.catchUpLagMs });
@@ -61,6 +58,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
     const lock = sharedLock(config, 'rollups');
     if (lock) rollups.useLock(lock);
     else rollups.trackWrites();
+    const client = warehouse.client;
+    const report = await rollups.exclusive(() => migrate(client));
+    if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
     const catchUp = backgroundCatchUp(warehouse.client, { logger });
     catchUp.notify(); // brings the states up to what is stored (builds them on a new data directory)
     const refresher = new BaselineRefresher(warehouse.client, {

@@ -23,7 +23,13 @@
  * Catch-ups of one client are serialized in-process. They must not run concurrently from two processes
  * against one database (a cancel could be written twice): the embedded deployment is one process by
  * construction, and in the scaled deployment they take a Redis lock they share (`useLock`).
+ *
+ * A catch-up writes an entity's cancelling row and its new row in two statements. Reads in this process
+ * (`reading`) never overlap a catch-up, so they never see an entity between the two; work that reads the
+ * states and stores conclusions drawn from them (baselines, signals) runs `exclusive`: no catch-up of any
+ * process sharing the lock runs meanwhile.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { DebouncedTask } from '@shewhart/config';
@@ -87,6 +93,51 @@ export class StatesOutdatedError extends StorageUnavailableError {
   override readonly name: string = 'StatesOutdatedError';
 }
 
+/** An in-process readers–writer lock; a waiting writer goes before readers that arrive after it. */
+class Gate {
+  private readers = 0;
+  private writing = false;
+  private readonly queue: { write: boolean; go: () => void }[] = [];
+
+  async read<T>(work: () => Promise<T>): Promise<T> {
+    await this.acquire(false);
+    try {
+      return await work();
+    } finally {
+      this.readers--;
+      this.pump();
+    }
+  }
+
+  async write<T>(work: () => Promise<T>): Promise<T> {
+    await this.acquire(true);
+    try {
+      return await work();
+    } finally {
+      this.writing = false;
+      this.pump();
+    }
+  }
+
+  private acquire(write: boolean): Promise<void> {
+    return new Promise((go) => {
+      this.queue.push({ write, go });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && !this.writing) {
+      const next = this.queue[0] as { write: boolean; go: () => void };
+      if (next.write && this.readers > 0) return;
+      this.queue.shift();
+      if (next.write) this.writing = true;
+      else this.readers++;
+      next.go();
+    }
+  }
+}
+
 interface Snapshot {
   /** Server time at the start of the catch-up. */
   at: string;
@@ -106,6 +157,9 @@ export class Rollups {
   private held: (() => void) | undefined;
   private writesKnown = false;
   private dirty = true;
+  private readonly gate = new Gate();
+  /** Set inside `exclusive`: the gate and the shared lock are held by this async context already. */
+  private readonly holding = new AsyncLocalStorage<true>();
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -123,6 +177,8 @@ export class Rollups {
     if (this.writesKnown && !this.dirty && this.last && !this.running) {
       return Promise.resolve({ mode: 'skipped', rebuilt: [], events: 0, ms: 0 });
     }
+    // Inside `exclusive` nothing else can be catching up: run here, holding what the caller holds.
+    if (this.holding.getStore()) return this.run();
     if (!this.running) {
       this.running = this.guarded().finally(() => {
         this.running = undefined;
@@ -162,12 +218,35 @@ export class Rollups {
     return this;
   }
 
+  /**
+   * Reads the states: never while a catch-up of this process writes them. Catch up first (queries do);
+   * a catch-up that starts meanwhile waits for the reads in flight.
+   */
+  reading<T>(work: () => Promise<T>): Promise<T> {
+    if (this.holding.getStore()) return work();
+    return this.gate.read(work);
+  }
+
+  /**
+   * Runs `work` with no catch-up running meanwhile, in this process or (under the shared lock) in any
+   * other: for reading the states and storing what follows from them (baselines, signals), and for
+   * writes that must not interleave across processes. Catch-ups and reads called inside run directly.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (this.holding.getStore()) return work();
+    return this.gate.write(() => this.withLock(() => this.holding.run(true, work)));
+  }
+
   private guarded(): Promise<CatchUpReport> {
-    if (!this.lock) return this.run();
+    return this.gate.write(() => this.withLock(() => this.run()));
+  }
+
+  private withLock<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.lock) return work();
     return this.lock(async (held) => {
       this.held = held;
       try {
-        return await this.run();
+        return await work();
       } finally {
         this.held = undefined;
       }
