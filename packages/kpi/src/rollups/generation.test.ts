@@ -22,6 +22,20 @@ const GENERATIONS: Record<number, Record<string, string>> = {
     review_yield: '85812e2322675b22',
     release_quality: 'c2f75a9173085ab5',
   },
+  // deployment: named_by_incident (an incident's opening names it), read by change_failure_rate.
+  2: {
+    defect: 'ec9641fa70189437',
+    release: '82376f5c636fce1f',
+    deployment: '31202f7b0e9792cf',
+    incident: '671fc4f1ba39b03b',
+    review: '567dd32814b816eb',
+    capa: '9397e943c10a307b',
+    survey: '5ce7864c3c09a547',
+    complaint: '72bc9be5de1f9dda',
+    change: '6904597f39f999cd',
+    review_yield: '85812e2322675b22',
+    release_quality: 'c2f75a9173085ab5',
+  },
 };
 
 describe('entity state generations', () => {

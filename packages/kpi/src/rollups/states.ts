@@ -233,18 +233,34 @@ export const RELEASE: EntityState = {
   },
 };
 
-/** One row per deployment: its first event time is the deployment time; the latest event sets the status. */
+/** The deployment ids that incident openings name as their cause (`causedByDeploymentId`). */
+const INCIDENT_NAMED = (incidents: string) => `
+  SELECT cityHash64(assumeNotNull(caused_by_deployment_id)) FROM delivery_events
+  WHERE kind = 'incident' AND type = 'delivery.incident.opened' AND ifNull(caused_by_deployment_id, '') != ''
+    AND ${incidents}`;
+
+/**
+ * One row per deployment: its first event time is the deployment time; the latest event sets the status.
+ * `named_by_incident`: an incident's opening names it as its cause, which makes it a change failure
+ * whatever its own status (domain.md §3.2). Incident events are immutable and only add names, so an
+ * incident event re-folds just the deployments it names.
+ */
 export const DEPLOYMENT: EntityState = {
   name: 'deployment',
   partition: "toYear(deployed_at, 'UTC')",
   table: 'deployment_state',
   key: 'entity_key',
+  touches: [
+    `INSERT INTO rollup_touched (fold, key)
+     SELECT DISTINCT 'deployment', * FROM (${INCIDENT_NAMED(`entity_key IN ${TOUCHED('incident')}`)})`,
+  ],
   columns: [
     ['deployment_id', 'String'],
     ['deployed_at', DT],
     ['status', NLC],
     ['environment', NLC],
     ['change_failure', 'Bool'],
+    ['named_by_incident', 'Bool'],
     ['change_ids', 'Array(String)'],
     ['change_committed_at', `Array(${NDT})`],
     ...SCOPE,
@@ -257,6 +273,7 @@ export const DEPLOYMENT: EntityState = {
     argMax(status, (time, id)) AS status,
     argMax(environment, (time, id)) AS environment,
     ifNull(max(change_failure), false) AS change_failure,
+    entity_key IN (${INCIDENT_NAMED('true')}) AS named_by_incident,
     groupArrayArray(change_ids) AS change_ids,
     groupArrayArray(change_committed_at) AS change_committed_at,
     ${LATEST_SCOPE}
@@ -602,7 +619,7 @@ export const RELEASE_QUALITY: EntityState = {
  * then): in a rolling upgrade the new release rebuilds the tables, and a process of an older release
  * that meets a newer generation stops writing to them instead of rebuilding them back.
  */
-export const STATES_GENERATION = 1;
+export const STATES_GENERATION = 2;
 
 /** In refresh order: a state folded from another comes after it. */
 export const ENTITY_STATES: readonly EntityState[] = [

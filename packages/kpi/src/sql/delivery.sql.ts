@@ -1,5 +1,5 @@
 import { type Grain, hoursBetween, periodDays, periodStart, SCOPE_FILTER } from './common.js';
-import { changes, INCIDENT_CAUSED, incidents, signedDeployments } from './folds.js';
+import { changes, incidents, signedDeployments } from './folds.js';
 
 /**
  * domain.md §3.2: failed, rolled back, marked, or named by an incident / production deployments (not
@@ -7,11 +7,11 @@ import { changes, INCIDENT_CAUSED, incidents, signedDeployments } from './folds.
  */
 export function changeFailureRate(grain: Grain): string {
   return `
-    WITH deployments AS (${signedDeployments(grain)}), caused AS (${INCIDENT_CAUSED})
+    WITH deployments AS (${signedDeployments(grain)})
     SELECT
       ${periodStart(grain, 'deployed_at')} AS period_start,
       toFloat64(sumIf(sign, status != 'cancelled'
-        AND (status IN ('failed', 'rolled_back') OR change_failure OR entity_key IN (SELECT deployment_key FROM caused)))) AS numerator,
+        AND (status IN ('failed', 'rolled_back') OR change_failure OR named_by_incident))) AS numerator,
       toFloat64(sumIf(sign, status != 'cancelled')) AS denominator,
       toUInt64(denominator) AS n,
       if(denominator = 0, NULL, numerator / denominator * 100) AS value,

@@ -66,13 +66,6 @@ export const deployments = (grain?: Grain) => scoped(DEPLOYMENT, 'deployed_at', 
 /** The same, every row with its sign, for sign-weighted counts (see `signed`). */
 export const signedDeployments = (grain?: Grain) => scopedSigned(DEPLOYMENT, 'deployed_at', grain);
 
-/**
- * The entity keys of the deployments named by an incident's causedByDeploymentId: change failures
- * whatever their own status.
- */
-export const INCIDENT_CAUSED = `
-  SELECT DISTINCT arrayJoin(caused_deployment_keys) AS deployment_key FROM (${live(INCIDENT)})`;
-
 /** Incidents of the team, by restoring (last resolution) time. */
 export const incidents = (grain?: Grain) => scoped(INCIDENT, 'resolved_at', grain);
 
