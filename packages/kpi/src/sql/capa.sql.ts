@@ -1,4 +1,4 @@
-import { type Grain, periodStart, SCOPE_FILTER } from './common.js';
+import { type Grain, medianWithP85, periodStart, SCOPE_FILTER } from './common.js';
 import { capas } from './folds.js';
 
 /** Corrective-action KPIs (domain.md §2.6). */
@@ -18,8 +18,7 @@ export function capaClosureTime(grain: Grain): string {
       CAST(NULL AS Nullable(Float64)) AS numerator,
       CAST(NULL AS Nullable(Float64)) AS denominator,
       toUInt64(count()) AS n,
-      quantileExactInclusive(0.5)(d) AS value,
-      quantileExactInclusive(0.85)(d) AS p85,
+      ${medianWithP85('d')},
       0 AS provisional
     FROM (SELECT *, ${days('opened_at', 'closed_at')} AS d FROM capas WHERE is_closed)
     WHERE d >= 0 AND ${SCOPE_FILTER}

@@ -48,3 +48,7 @@ export const hoursBetween = (from: string, to: string) =>
 
 /** Σ expr over rows matching cond as Float64; 0 (never NULL) when no row matches or all are NULL. */
 export const sumOf = (expr: string, cond = 'true') => `toFloat64(ifNull(sumIf(${expr}, ${cond}), 0))`;
+
+/** The R-7 median of `expr` as `value` and its 85th percentile as `p85`, from one pass over the values. */
+export const medianWithP85 = (expr: string) =>
+  `quantilesExactInclusive(0.5, 0.85)(${expr}) AS quantiles, quantiles[1] AS value, quantiles[2] AS p85`;

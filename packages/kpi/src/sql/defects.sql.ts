@@ -1,5 +1,5 @@
 import { backlogChanges, ESCAPE_WINDOW_DAYS, PHASES, validTimeline } from '../rollups/states.js';
-import { type Grain, hoursBetween, periodStart, SCOPE_FILTER } from './common.js';
+import { type Grain, hoursBetween, medianWithP85, periodStart, SCOPE_FILTER } from './common.js';
 import { defects, IN_TEAM, releaseQuality, teamDefects } from './folds.js';
 
 /** Defect KPIs (domain.md §3.1). Invalid defects (duplicate / not_a_defect) leave every one of them. */
@@ -53,8 +53,7 @@ export function defectResolutionTime(grain: Grain): string {
       CAST(NULL AS Nullable(Float64)) AS numerator,
       CAST(NULL AS Nullable(Float64)) AS denominator,
       toUInt64(count()) AS n,
-      quantileExactInclusive(0.5)(hours) AS value,
-      quantileExactInclusive(0.85)(hours) AS p85,
+      ${medianWithP85('hours')},
       0 AS provisional
     FROM (SELECT *, ${hoursBetween('reported_at', 'resolved_at')} AS hours FROM defects)
     WHERE is_valid AND is_closed AND hours >= 0 AND ${SCOPE_FILTER}
