@@ -8,34 +8,25 @@ import { ENTITY_STATES, STATES_GENERATION } from './states.js';
  * raise `STATES_GENERATION` to it. Never edit a recorded generation: processes of the release that wrote
  * it may still run during a rolling upgrade, and they stop writing only when they see a higher number.
  */
+const GENERATION_1: Record<string, string> = {
+  defect: 'ec9641fa70189437',
+  release: '82376f5c636fce1f',
+  deployment: '26958925b6b9ac67',
+  incident: '671fc4f1ba39b03b',
+  review: '567dd32814b816eb',
+  capa: '9397e943c10a307b',
+  survey: '5ce7864c3c09a547',
+  complaint: '72bc9be5de1f9dda',
+  change: '6904597f39f999cd',
+  review_yield: '85812e2322675b22',
+  release_quality: 'c2f75a9173085ab5',
+};
+
+/** Each generation: the previous one's hashes with the states it changed. */
 const GENERATIONS: Record<number, Record<string, string>> = {
-  1: {
-    defect: 'ec9641fa70189437',
-    release: '82376f5c636fce1f',
-    deployment: '26958925b6b9ac67',
-    incident: '671fc4f1ba39b03b',
-    review: '567dd32814b816eb',
-    capa: '9397e943c10a307b',
-    survey: '5ce7864c3c09a547',
-    complaint: '72bc9be5de1f9dda',
-    change: '6904597f39f999cd',
-    review_yield: '85812e2322675b22',
-    release_quality: 'c2f75a9173085ab5',
-  },
+  1: GENERATION_1,
   // deployment: named_by_incident (an incident's opening names it), read by change_failure_rate.
-  2: {
-    defect: 'ec9641fa70189437',
-    release: '82376f5c636fce1f',
-    deployment: '31202f7b0e9792cf',
-    incident: '671fc4f1ba39b03b',
-    review: '567dd32814b816eb',
-    capa: '9397e943c10a307b',
-    survey: '5ce7864c3c09a547',
-    complaint: '72bc9be5de1f9dda',
-    change: '6904597f39f999cd',
-    review_yield: '85812e2322675b22',
-    release_quality: 'c2f75a9173085ab5',
-  },
+  2: { ...GENERATION_1, deployment: '31202f7b0e9792cf' },
 };
 
 describe('entity state generations', () => {
