@@ -84,7 +84,9 @@ const events = [
 const points = (id: string, query: string) => kpiPoints(rt.url, id, query);
 
 beforeAll(async () => {
-  rt = await startTestRuntime();
+  // No catch-up lag: each catch-up re-reads only the events stored since the previous one, so an event
+  // that changes another entity (an incident naming a deployment) must re-fold that entity by itself.
+  rt = await startTestRuntime({ SHEWHART_CATCHUP_LAG_MS: '0' });
   // Posted newest first: baselines go by event time (then id), never by arrival order.
   expect((await rt.post([...events].reverse())).status).toBe(202);
 });

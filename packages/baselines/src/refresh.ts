@@ -320,7 +320,8 @@ export async function refreshAll(
           failed.push({ key, error: (error as Error).message });
         }
       }
-      // Baselines first: every signal refers to one.
+      // Baselines first: every signal refers to one. Not if another process may be refreshing too.
+      rollupsOf(client).stillHeld();
       await insertBaselineRecords(client, baselines);
       await insertNewSignals(client, pending);
     });

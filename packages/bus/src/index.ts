@@ -3,3 +3,4 @@ export { MemoryBus } from './memory.adapter.js';
 export * from './port.js';
 export { LockUnavailableError, RedisLock, type RedisLockOptions, sharedLock } from './redis-lock.js';
 export * from './topics.js';
+export { untilAvailable } from './until-available.js';

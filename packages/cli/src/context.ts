@@ -55,21 +55,25 @@ export function runningApi(flags: CommonFlags, config: AppConfig): ApiClient | u
 /** Opens the warehouse directly (migrated), holding the directory lock until closed. */
 export async function openDirect(config: AppConfig): Promise<Warehouse> {
   const unlock = config.storage.url ? () => {} : lockDataDir(config.storage.dataDir);
+  const lock = sharedLock(config, 'rollups');
+  let warehouse: Warehouse | undefined;
   try {
-    const warehouse = await openWarehouse(config.storage);
-    const lock = sharedLock(config, 'rollups');
-    const rollups = rollupsOf(warehouse.client, { lagMs: config.catchUpLagMs });
+    const opened = await openWarehouse(config.storage);
+    warehouse = opened;
+    const rollups = rollupsOf(opened.client, { lagMs: config.catchUpLagMs });
     if (lock) rollups.useLock(lock);
-    await rollups.exclusive(() => migrate(warehouse.client));
+    await rollups.exclusive(() => migrate(opened.client));
     return {
-      ...warehouse,
+      ...opened,
       close: async () => {
-        await warehouse.close();
+        await opened.close();
         await lock?.close();
         unlock();
       },
     };
   } catch (error) {
+    await warehouse?.close();
+    await lock?.close();
     unlock();
     throw error;
   }

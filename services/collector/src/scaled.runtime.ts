@@ -1,4 +1,4 @@
-import { BusUnavailableError, KafkaBus, type RedisLock, sharedLock, topicCatalogue } from '@shewhart/bus';
+import { KafkaBus, type RedisLock, sharedLock, topicCatalogue, untilAvailable } from '@shewhart/bus';
 import { type AppConfig, ConfigError } from '@shewhart/config';
 import { rollupsOf } from '@shewhart/kpi';
 import { openWarehouse, type Warehouse } from '@shewhart/warehouse';
@@ -97,25 +97,5 @@ export async function startScaledCollector(options: {
     await warehouse?.close().catch(() => undefined);
     await lock?.close();
     throw error;
-  }
-}
-
-/** The collector may start before the broker: retry with capped backoff until `signal` aborts. */
-async function untilAvailable(
-  operation: () => Promise<void>,
-  logger: Logger,
-  signal?: AbortSignal,
-): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await operation();
-      return;
-    } catch (error) {
-      if (!(error instanceof BusUnavailableError) || signal?.aborted) throw error;
-      const delay = Math.min(5_000, 250 * 2 ** attempt);
-      logger.warn({ err: error.message, retryInMs: delay }, 'Kafka unavailable, retrying');
-      await new Promise((r) => setTimeout(r, delay));
-      if (signal?.aborted) throw error;
-    }
   }
 }

@@ -1,12 +1,12 @@
 import {
   type BatchHandler,
-  BusUnavailableError,
   KafkaBus,
   type RedisLock,
   type Subscription,
   sharedLock,
   TOPICS,
   topicCatalogue,
+  untilAvailable,
 } from '@shewhart/bus';
 import { type AppConfig, ConfigError } from '@shewhart/config';
 import { backgroundCatchUp, rollupsOf } from '@shewhart/kpi';
@@ -82,7 +82,11 @@ export async function startWorker(options: {
     const rollups = rollupsOf(warehouse.client, { logger, lagMs: config.catchUpLagMs });
     if (lock) rollups.useLock(lock);
     const client = warehouse.client;
-    const report = await rollups.exclusive(() => migrate(client));
+    const report = await untilAvailable(
+      () => rollups.exclusive(() => migrate(client)),
+      logger,
+      options.signal,
+    );
     if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
     const catchUp = backgroundCatchUp(warehouse.client, { logger });
     catchUp.notify();
@@ -138,8 +142,8 @@ export async function startWorker(options: {
       }
     };
 
-    await untilBrokerAvailable(() => openedBus.ensureTopics(topics.catalogue), logger, options.signal);
-    const subscription: Subscription = await untilBrokerAvailable(
+    await untilAvailable(() => openedBus.ensureTopics(topics.catalogue), logger, options.signal);
+    const subscription: Subscription = await untilAvailable(
       () =>
         openedBus.subscribe({
           topic: topics.events,
@@ -197,27 +201,5 @@ export async function startWorker(options: {
     unlock();
     await health.close();
     throw error;
-  }
-}
-
-/**
- * Retries an operation while the broker is unavailable (a worker may start before the broker), with
- * capped backoff; gives up only when `signal` aborts. Other errors (a bad topic config) fail at once.
- */
-export async function untilBrokerAvailable<T>(
-  operation: () => Promise<T>,
-  logger: Pick<Logger, 'warn'>,
-  signal?: AbortSignal,
-): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (!(error instanceof BusUnavailableError) || signal?.aborted) throw error;
-      const delay = Math.min(5_000, 250 * 2 ** attempt);
-      logger.warn({ err: error.message, retryInMs: delay }, 'Kafka unavailable, retrying');
-      await new Promise((r) => setTimeout(r, delay));
-      if (signal?.aborted) throw error;
-    }
   }
 }

@@ -158,8 +158,14 @@ export class Rollups {
   private writesKnown = false;
   private dirty = true;
   private readonly gate = new Gate();
-  /** Set inside `exclusive`: the gate and the shared lock are held by this async context already. */
-  private readonly holding = new AsyncLocalStorage<true>();
+  /**
+   * What this async context holds: inside `exclusive` the gate's write side and the shared lock, inside
+   * `reading` its read side. `active` turns false when the section ends, so a timer or promise started
+   * inside and still running later holds nothing.
+   */
+  private readonly holding = new AsyncLocalStorage<{ mode: 'read' | 'write'; active: boolean }>();
+  /** The catch-up running inside the current exclusive section (one at a time, as outside). */
+  private inner: Promise<CatchUpReport> | undefined;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -177,8 +183,19 @@ export class Rollups {
     if (this.writesKnown && !this.dirty && this.last && !this.running) {
       return Promise.resolve({ mode: 'skipped', rebuilt: [], events: 0, ms: 0 });
     }
+    let held: boolean;
+    try {
+      held = this.section('a catch-up');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     // Inside `exclusive` nothing else can be catching up: run here, holding what the caller holds.
-    if (this.holding.getStore()) return this.run();
+    if (held) {
+      this.inner ??= this.run().finally(() => {
+        this.inner = undefined;
+      });
+      return this.inner;
+    }
     if (!this.running) {
       this.running = this.guarded().finally(() => {
         this.running = undefined;
@@ -223,8 +240,9 @@ export class Rollups {
    * a catch-up that starts meanwhile waits for the reads in flight.
    */
   reading<T>(work: () => Promise<T>): Promise<T> {
-    if (this.holding.getStore()) return work();
-    return this.gate.read(work);
+    const store = this.holding.getStore();
+    if (store?.active) return work();
+    return this.gate.read(() => this.within('read', work));
   }
 
   /**
@@ -232,9 +250,38 @@ export class Rollups {
    * other: for reading the states and storing what follows from them (baselines, signals), and for
    * writes that must not interleave across processes. Catch-ups and reads called inside run directly.
    */
-  exclusive<T>(work: () => Promise<T>): Promise<T> {
-    if (this.holding.getStore()) return work();
-    return this.gate.write(() => this.withLock(() => this.holding.run(true, work)));
+  async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (this.section('exclusive work')) return work();
+    return this.gate.write(() => this.withLock(() => this.within('write', work)));
+  }
+
+  /**
+   * Under the shared lock (scaled): throws `LockUnavailableError` once its lease is known lost. Work in an
+   * `exclusive` section calls it before writes that must not interleave with another process's.
+   */
+  stillHeld(): void {
+    this.held?.();
+  }
+
+  /** Runs `work` marked as holding `mode`; the mark is cleared when it settles. */
+  private async within<T>(mode: 'read' | 'write', work: () => Promise<T>): Promise<T> {
+    const store = { mode, active: true };
+    try {
+      return await this.holding.run(store, work);
+    } finally {
+      store.active = false;
+    }
+  }
+
+  /**
+   * Whether this context holds the exclusive section. Writing (a catch-up, exclusive work) from inside a
+   * read would wait for that read to end: a programming error, refused instead of hanging.
+   */
+  private section(what: string): boolean {
+    const store = this.holding.getStore();
+    if (!store?.active) return false;
+    if (store.mode === 'read') throw new Error(`${what} cannot start inside a read of the KPI states`);
+    return true;
   }
 
   private guarded(): Promise<CatchUpReport> {
@@ -358,8 +405,9 @@ export class Rollups {
   }
 
   /**
-   * Returns the states whose table is not current (missing, pending, or of another definition), recreated
-   * empty; throws `StatesOutdatedError` when a table was built by a newer release.
+   * Returns the states whose table is not current (missing, pending, or of an older definition),
+   * recreated empty; throws `StatesOutdatedError` when a table was built by a newer release, or by
+   * another definition of this release's generation.
    */
   private async checkTables(): Promise<Set<string>> {
     const rs = await this.client.query({
@@ -380,6 +428,13 @@ export class Rollups {
       if (generation > STATES_GENERATION) {
         throw new StatesOutdatedError(
           `KPI entity state ${s.table} was built by a newer release (state generation ${generation}, this process has ${STATES_GENERATION}): this process no longer catches up; replace it with the new release`,
+        );
+      }
+      // The same generation with another definition: two releases would rebuild each other's tables
+      // forever. A fold changed without a new generation (generation.test.ts guards against it).
+      if (generation === STATES_GENERATION && !comment?.startsWith('state:pending:')) {
+        throw new StatesOutdatedError(
+          `KPI entity state ${s.table} was built by another definition of state generation ${generation}: a release changed a state without raising STATES_GENERATION; run one release only`,
         );
       }
       rebuild.add(s.name);

@@ -285,8 +285,8 @@ export const DEPLOYMENT: EntityState = {
 /**
  * One row per incident: opened at its first opening, restored at its last resolution; scope of its
  * opening (of its latest event when no opening was received). `caused_deployment_keys`: the entity keys
- * of the deployments its openings name (`causedByDeploymentId`), change failures whatever their own
- * status (domain.md §3.2); keys, so a change-failure query matches numbers, not strings.
+ * of the deployments its openings name (`causedByDeploymentId`); change failure rate reads the same
+ * names from the deployment state (`named_by_incident`).
  */
 export const INCIDENT: EntityState = {
   name: 'incident',

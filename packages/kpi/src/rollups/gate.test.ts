@@ -1,0 +1,90 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { describe, expect, it } from 'vitest';
+import { Rollups } from './catch-up.js';
+
+/**
+ * The in-process gate of `Rollups` (reads vs. catch-ups and exclusive work). None of these touch the
+ * warehouse: `reading` and `exclusive` only order the work they are given.
+ */
+const rollups = () => new Rollups({} as ClickHouseClient);
+const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
+
+function latch(): { promise: Promise<void>; open: () => void } {
+  let open = () => {};
+  const promise = new Promise<void>((r) => {
+    open = r;
+  });
+  return { promise, open };
+}
+
+describe('the rollups gate', () => {
+  it('lets reads share, makes exclusive work wait for them, and holds later reads behind it', async () => {
+    const r = rollups();
+    const order: string[] = [];
+    const first = latch();
+    const a = r.reading(async () => {
+      order.push('read 1');
+      await first.promise;
+      order.push('read 1 done');
+    });
+    const b = r.reading(async () => order.push('read 2'));
+    await tick();
+    const w = r.exclusive(async () => order.push('exclusive'));
+    const c = r.reading(async () => order.push('read 3'));
+    await tick();
+    expect(order).toEqual(['read 1', 'read 2']);
+    first.open();
+    await Promise.all([a, b, w, c]);
+    expect(order).toEqual(['read 1', 'read 2', 'read 1 done', 'exclusive', 'read 3']);
+  });
+
+  it('runs a read nested in a read at once, even with exclusive work waiting', async () => {
+    const r = rollups();
+    const order: string[] = [];
+    const outer = r.reading(async () => {
+      await tick();
+      await r.reading(async () => order.push('inner read'));
+      order.push('outer read done');
+    });
+    await tick(5);
+    const w = r.exclusive(async () => order.push('exclusive'));
+    await Promise.all([outer, w]);
+    expect(order).toEqual(['inner read', 'outer read done', 'exclusive']);
+  });
+
+  it('refuses to start a catch-up or exclusive work inside a read instead of waiting forever', async () => {
+    const r = rollups();
+    await r.reading(async () => {
+      await expect(r.catchUp()).rejects.toThrow('cannot start inside a read');
+      await expect(r.exclusive(async () => 1)).rejects.toThrow('cannot start inside a read');
+    });
+  });
+
+  it('runs nested exclusive work and reads directly inside exclusive work', async () => {
+    const r = rollups();
+    const got = await r.exclusive(() => r.exclusive(() => r.reading(async () => 42)));
+    expect(got).toBe(42);
+  });
+
+  it('holds nothing once a section has ended, even in a timer started inside it', async () => {
+    const r = rollups();
+    const order: string[] = [];
+    const fired = latch();
+    await r.exclusive(async () => {
+      setTimeout(() => {
+        void r.reading(async () => order.push('late read')).then(fired.open);
+      }, 30);
+    });
+    const blocker = latch();
+    const w = r.exclusive(async () => {
+      order.push('other exclusive');
+      await blocker.promise;
+      order.push('other exclusive done');
+    });
+    await tick(60);
+    expect(order).toEqual(['other exclusive']);
+    blocker.open();
+    await Promise.all([w, fired.promise]);
+    expect(order).toEqual(['other exclusive', 'other exclusive done', 'late read']);
+  });
+});
