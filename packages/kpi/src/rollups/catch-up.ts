@@ -24,10 +24,10 @@
  * against one database (a cancel could be written twice): the embedded deployment is one process by
  * construction, and in the scaled deployment they take a Redis lock they share (`useLock`).
  *
- * A catch-up writes an entity's cancelling row and its new row in two statements. Reads in this process
- * (`reading`) never overlap a catch-up, so they never see an entity between the two; work that reads the
- * states and stores conclusions drawn from them (baselines, signals) runs `exclusive`: no catch-up of any
- * process sharing the lock runs meanwhile.
+ * A catch-up writes an entity's cancelling row and its new row in one INSERT, so both land in one part
+ * (per partition) and appear together. Beyond that, reads in this process (`reading`) never overlap a
+ * catch-up at all, and work that reads the states and stores conclusions drawn from them (baselines,
+ * signals) runs `exclusive`: no catch-up of any process sharing the lock runs meanwhile.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
@@ -531,18 +531,18 @@ export class Rollups {
       `${s.name}: previous`,
       `INSERT INTO ${prev} (${columnList(s)}, version) SELECT ${columnList(s)}, version FROM (${live(s, touched)})`,
     );
-    // Cancel first: an old row whose entity folds to something else now (or to nothing).
+    // One statement writes both: the cancelling copy of every old row whose entity folds to something
+    // else now (or to nothing), and every new fold that is not live already (unchanged entities write
+    // nothing). Its rows are squashed into one block, so an entity's two rows land in the same part
+    // (one per partition) and a reader sees both or neither; only an entity that moved to another year
+    // has them in two parts, committed a moment apart.
     await this.exec(
-      `${s.name}: cancel`,
+      `${s.name}: write`,
       `INSERT INTO ${s.table} (${columnList(s)}, version, sign)
-        SELECT ${columnList(s)}, version, -1 FROM ${prev}
-        WHERE (entity_key, ${hash}) NOT IN (SELECT entity_key, ${hash} FROM ${next})`,
-    );
-    // Then every new fold that is not live already (unchanged entities stay as they are).
-    await this.exec(
-      `${s.name}: insert`,
-      `INSERT INTO ${s.table} (${columnList(s)}, version, sign)
-        SELECT ${columnList(s)}, {v:UInt64}, 1 FROM ${next}
+        SELECT ${columnList(s)}, version, toInt8(-1) AS sign FROM ${prev}
+        WHERE (entity_key, ${hash}) NOT IN (SELECT entity_key, ${hash} FROM ${next})
+        UNION ALL
+        SELECT ${columnList(s)}, {v:UInt64} AS version, toInt8(1) AS sign FROM ${next}
         WHERE (entity_key, ${hash}) NOT IN (SELECT entity_key, ${hash} FROM ${prev})`,
       { v: version.toString() },
     );
