@@ -11,9 +11,9 @@
  * Exactness: duplicates and late events are folded exactly as before (the fold is the same SQL); the
  * catch-up re-reads every event ingested after `watermark`, which trails the previous catch-up's start by
  * `lagMs`, so an insert that was in flight while the previous catch-up read the table is not missed.
- * Re-folding an entity twice is harmless (nothing changes, nothing is written). A crash between the
- * cancel and the insert leaves the watermark where it was: the next catch-up re-folds the same entities
- * and writes what is missing.
+ * Re-folding an entity twice is harmless (nothing changes, nothing is written). A crash in the middle of
+ * a catch-up's writes leaves the watermark where it was: the next catch-up re-folds the same entities and
+ * writes what is missing.
  *
  * A state table carries the generation and hash of its definition (columns and fold SQL) as its comment:
  * when a release changes a fold, the table is rebuilt from the typed event tables on the first catch-up,
@@ -512,7 +512,7 @@ export class Rollups {
     await this.exec(`${s.name}: done`, `ALTER TABLE ${s.table} MODIFY COMMENT '${stampOf(s)}'`);
   }
 
-  /** Re-folds the touched entities of a state; cancels rows that changed and inserts their new state. */
+  /** Re-folds the touched entities of a state; cancels rows that changed and inserts their new state, in one statement. */
   private async apply(s: EntityState, version: bigint): Promise<void> {
     const touched = `entity_key IN (SELECT key FROM rollup_touched WHERE fold = '${s.name}')`;
     const hash = `sipHash64(tuple(${s.columns.map(([n]) => n).join(', ')}))`;

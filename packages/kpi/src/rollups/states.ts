@@ -19,8 +19,10 @@ export interface EntityState {
    */
   prepare?(mode: 'build' | 'apply'): string[];
   /**
-   * For a state folded from other states: statements that add its touched keys to `rollup_touched`
-   * (from the entities touched in the sources, before and after), run before any state is caught up.
+   * Statements that add keys to `rollup_touched` beyond the state's own events: for a state folded from
+   * other states, from the entities touched in the sources (before and after); for one whose fold also
+   * reads other entities' events (a deployment named by an incident), from those events. Run before any
+   * state is caught up.
    */
   touches?: readonly string[];
   /**
