@@ -45,7 +45,7 @@ describe('the demo', () => {
     expect(change?.team).toBe('payments');
     const c = await chart('change_failure_rate', 'payments');
     // The change is recorded on Monday 2026-02-02 at 01:00: that week began before it, so the new
-    // stage starts with the first whole week after it (domain.md §5.9: points after the change).
+    // stage starts with the first whole week after it (docs/methods.md §5.9: points after the change).
     expect(change?.time).toBe('2026-02-02T01:00:00.000Z');
     const week = '2026-02-09';
     expect(c.stages.map((s) => s.from)).toContain(week);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
 
 /**
- * Corrective-action KPIs (domain.md §2.6) on a hand-computed event set. Team alpha unless noted.
+ * Corrective-action KPIs (docs/methods.md §2.6) on a hand-computed event set. Team alpha unless noted.
  *
  * c1 opened 01-01 00:00, due 01-20, key k1; closed 01-11 00:00 (10 d, on time), effective.
  * c2 opened 01-02, due 01-05, key k3; closed 01-12 00:00 (10 d, late), pending; a later capa.closed on

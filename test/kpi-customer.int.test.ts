@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
 
 /**
- * Customer-satisfaction KPIs (domain.md §2.3) on a hand-computed event set. Team alpha unless noted.
+ * Customer-satisfaction KPIs (docs/methods.md §2.3) on a hand-computed event set. Team alpha unless noted.
  * W1 = week of 2024-02-05, W2 = 2024-02-12, W3 = 2024-02-19.
  *
  * csat_1_5: W1 5, 4 (project p1), 3, 1 → 2 of 4 score 4–5; W2 4 → 1 of 1. W3 none.

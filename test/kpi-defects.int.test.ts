@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
 
 /**
- * Defect KPIs (domain.md §3.1, §2.3) on a hand-computed event set. Team alpha unless noted.
+ * Defect KPIs (docs/methods.md §3.1, §2.3) on a hand-computed event set. Team alpha unless noted.
  *
  * Releases: RA (alpha) shipped 2024-01-10 00:00 (week 01-08), 2 kloc; its 90-day window ends 04-09 00:00.
  *           RB (alpha, p1) shipped 2024-03-06 00:00 (week 03-04), 100 function points.

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
 
 /**
- * Release KPIs (domain.md §3.2) and change failures named by late incidents, on a hand-computed event
+ * Release KPIs (docs/methods.md §3.2) and change failures named by late incidents, on a hand-computed event
  * set. Weeks (ISO, Monday): W1 = 2024-03-04, W2 = 2024-03-11, W3 = 2024-03-18.
  *
  * R1 (alpha, p1): first plan at 02-01 commits plannedEnd 03-05 00:00 (plannedStart 02-05, effort 100 h);

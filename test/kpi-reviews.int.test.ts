@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
 
 /**
- * Review KPIs (domain.md §3.3) on a hand-computed event set, team alpha. W1 = week of 2024-05-06,
+ * Review KPIs (docs/methods.md §3.3) on a hand-computed event set, team alpha. W1 = week of 2024-05-06,
  * W2 = week of 2024-05-13.
  *
  * rv1 W1 05-06 10:00, code, wp1, 400 loc, prep 1, meeting 1, rework 2, duration 1; re-sent at 12:00 with

@@ -3,7 +3,7 @@ import { ev, startTestRuntime } from './support/embedded.js';
 
 /**
  * A small hand-computed event set. Each expected value below is worked out by hand in the comments,
- * from the formulas of domain.md §3.1–§3.2 and kpis.md.
+ * from the formulas of docs/methods.md §3.1–§3.2 and docs/kpis.md.
  */
 let rt: Awaited<ReturnType<typeof startTestRuntime>>;
 

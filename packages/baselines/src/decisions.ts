@@ -65,7 +65,7 @@ export interface RebaseResult {
 }
 
 /**
- * Re-establishes a baseline by a recorded decision (domain.md §5.9 rule 5): a new stage starts at `from`
+ * Re-establishes a baseline by a recorded decision (docs/methods.md §5.9 rule 5): a new stage starts at `from`
  * (default: the current stage, recomputed from its data as they are now).
  */
 export function rebase(

@@ -128,7 +128,7 @@ describe('evaluateSeries', () => {
   });
 });
 
-describe('assignable causes (domain.md §5.9 rule 2)', () => {
+describe('assignable causes (docs/methods.md §5.9 rule 2)', () => {
   const withOutlier = [...stable.slice(0, 5), 40, ...stable.slice(6)];
 
   it('removes a flagged Phase-I point that has a recorded cause, and records it as excluded', () => {

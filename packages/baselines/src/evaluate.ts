@@ -10,7 +10,7 @@ import {
 } from '@shewhart/spc';
 import { type ChartMapping, chartData, chartMapping, plottable, toDisplay } from './series-chart.js';
 
-/** domain.md §5.9: provisional limits from 8 points, firm (and frozen) at 20. */
+/** docs/methods.md §5.9: provisional limits from 8 points, firm (and frozen) at 20. */
 export const MIN_BASELINE = 8;
 export const FIRM_AT = 20;
 
@@ -63,7 +63,7 @@ export interface StageEvaluation {
   /** Why a stage has no limits although it has points (e.g. p̄ = 0 gives limits of zero width). */
   note?: string;
   /**
-   * domain.md §5.9 rule 4 / §6.4: this stage's data evaluated against the limits of the stage before it.
+   * docs/methods.md §5.9 rule 4 / §6.4: this stage's data evaluated against the limits of the stage before it.
    * A sustained signal here (a WE4/N2 run, a WE1 point) is the SPC evidence that the process changed.
    */
   evidence?: {
@@ -110,7 +110,7 @@ export interface EvaluateInput {
   spec?: SpecLimits;
   /**
    * Period starts with a recorded assignable cause. In Phase I such a point leaves the baseline only
-   * while it is flagged, iterating until no flagged point with a cause remains (domain.md §5.9 rule 2).
+   * while it is flagged, iterating until no flagged point with a cause remains (docs/methods.md §5.9 rule 2).
    */
   causes?: ReadonlySet<string>;
 }

@@ -2,7 +2,7 @@ import type { ChartKind, KpiPoint } from '@shewhart/kpi';
 import type { ChartSpec, ChartType } from '@shewhart/spc';
 
 /**
- * How a KPI series is put on a control chart (kpis.md "natural SPC chart", domain.md §5.5, §5.10):
+ * How a KPI series is put on a control chart (docs/kpis.md "natural SPC chart", docs/methods.md §5.5, §5.10):
  * - `p`: counts = numerators, sizes = denominators; shown in percent.
  * - `u`: counts per exposure (numerator / denominator).
  * - `c`: a count per period; a count with an exposure (deployments per day of the period) is a u chart,

@@ -460,7 +460,7 @@ const toCause = (r: CauseRow): AssignableCause => ({
   recordedAt: r.recorded_at,
 });
 
-/** Records an assignable cause against one point of a series (domain.md §5.9 rule 2). */
+/** Records an assignable cause against one point of a series (docs/methods.md §5.9 rule 2). */
 export async function recordCause(
   client: ClickHouseClient,
   key: SeriesKey,

@@ -19,7 +19,7 @@ interface MemorySubscription {
 /**
  * The in-process adapter of the embedded default. Publishing hands the batch straight to the topic's
  * subscriber and resolves with the subscriber's outcome once its sink stored the batch: the collector's
- * 202 therefore means "durably stored", exactly as in events.md. There is no broker to buffer in, so a
+ * 202 therefore means "durably stored", exactly as in docs/events.md. There is no broker to buffer in, so a
  * publish without a running consumer fails (the collector answers 503) instead of being dropped.
  */
 export class MemoryBus implements Bus {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Enumerations of the event contract v1 (events.md). Lower-case snake_case, exactly as specified. */
+/** Enumerations of the event contract v1 (docs/events.md). Lower-case snake_case, exactly as specified. */
 export const Severity = z.enum(['critical', 'major', 'minor', 'trivial']);
 export const DetectionActivity = z.enum([
   'requirements_review',

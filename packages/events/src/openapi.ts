@@ -243,7 +243,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
         post: {
           summary:
-            'Record an assignable cause (cause code + NC/CAR) against one point (domain.md §5.9 rule 2)',
+            'Record an assignable cause (cause code + NC/CAR) against one point (docs/methods.md §5.9 rule 2)',
           parameters: [{ name: 'kpi', in: 'path', required: true, schema: { type: 'string' } }],
           requestBody: {
             required: true,

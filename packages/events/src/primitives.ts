@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** RFC 3339 timestamp with an offset (`Z` or `±hh:mm`), as events.md requires. */
+/** RFC 3339 timestamp with an offset (`Z` or `±hh:mm`), as docs/events.md requires. */
 export const Timestamp = z.iso
   .datetime({ offset: true, message: 'must be an RFC 3339 timestamp with offset' })
   // DateTime64 stores 1900-01-01 … 2299-12-31; anything outside is a data error, not a date to clamp.

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { ShewhartEvent } from './envelope.js';
 import { EVENT_TYPE_NAMES } from './types.js';
 
-/** One validation error, as the ingest API reports it (events.md, "Ingest rules"). */
+/** One validation error, as the ingest API reports it (docs/events.md, "Ingest rules"). */
 export interface EventError {
   /** 0-based position of the event in the posted array / NDJSON body (a single object is 0). */
   index: number;

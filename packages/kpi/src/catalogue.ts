@@ -8,7 +8,7 @@ import { REVIEW_KPIS } from './catalogue/reviews.js';
 export type { Better, ChartKind, KpiDefinition, KpiDimension, KpiExtra } from './catalogue/define.js';
 
 /**
- * The KPI catalogue (kpis.md), one list per family under `catalogue/`. `objective_attainment` is defined
+ * The KPI catalogue (docs/kpis.md), one list per family under `catalogue/`. `objective_attainment` is defined
  * with the objectives, not here.
  */
 export const KPIS = [

@@ -7,7 +7,7 @@ export interface PeriodEvaluation {
   /** The KPI value in the period; null when it was not computable (empty denominator, no data). */
   actual: number | null;
   status: ObjectiveStatus;
-  /** The shortfall on a common scale, capped at 1 (domain.md §2.1); null when not computable. */
+  /** The shortfall on a common scale, capped at 1 (docs/methods.md §2.1); null when not computable. */
   attainment: number | null;
   attainmentUncapped: number | null;
   /** (actual − baseline) / (target − baseline); null without a baseline or when target = baseline. */
@@ -15,7 +15,7 @@ export interface PeriodEvaluation {
   provisional: boolean;
 }
 
-/** `met = actual ⋈ target`: ≥ for higher, ≤ for lower, inside [low, high] for range (domain.md §2.1). */
+/** `met = actual ⋈ target`: ≥ for higher, ≤ for lower, inside [low, high] for range (docs/methods.md §2.1). */
 export function isMet(o: Objective, actual: number): boolean {
   if (o.direction === 'higher') return actual >= (o.target as number);
   if (o.direction === 'lower') return actual <= (o.target as number);
@@ -24,7 +24,7 @@ export function isMet(o: Objective, actual: number): boolean {
 }
 
 /**
- * Attainment ratio (domain.md §2.1): higher → actual / target; lower → target / actual with actual = 0
+ * Attainment ratio (docs/methods.md §2.1): higher → actual / target; lower → target / actual with actual = 0
  * counting as met (ratio 1). For a range, 1 inside the band, else the ratio to the nearer bound.
  * Null where the ratio is not defined (a target of 0 for higher, negative values).
  */

@@ -7,7 +7,7 @@ const lower = { ...base, direction: 'lower', target: 15 } as Objective;
 const higher = { ...base, direction: 'higher', target: 80 } as Objective;
 const range = { ...base, direction: 'range', band: { low: 200, high: 400 } } as Objective;
 
-describe('objective evaluation (domain.md §2.1)', () => {
+describe('objective evaluation (docs/methods.md §2.1)', () => {
   it('met is ≥ for higher, ≤ for lower, inside the band for range (bounds included)', () => {
     expect([isMet(higher, 80), isMet(higher, 79.9)]).toEqual([true, false]);
     expect([isMet(lower, 15), isMet(lower, 15.1)]).toEqual([true, false]);

@@ -37,7 +37,7 @@ export const Objective = z
     due: date.optional(),
     /** The value the improvement starts from, for "progress from baseline". */
     baseline: finite.optional(),
-    /** Minimum practical effect for an improvement verdict (domain.md §6.4), in KPI units. */
+    /** Minimum practical effect for an improvement verdict (docs/methods.md §6.4), in KPI units. */
     minEffect: finite.nonnegative().optional(),
     /** Size unit or phase, for KPIs with one series per unit/phase. */
     unit: z.string().optional(),

@@ -73,7 +73,7 @@ export class ObjectiveService {
   }
 
   /**
-   * `objective_attainment` (kpis.md, domain.md §2.1): objectives met / objectives evaluable in the
+   * `objective_attainment` (docs/kpis.md, docs/methods.md §2.1): objectives met / objectives evaluable in the
    * period × 100, over the objectives evaluated at this grain in the scope (org: all of them; a team:
    * the team's and its projects'; a project: that project's). Periods with no evaluable objective are
    * listed only when some objective has data there (value null when none was computable).
@@ -127,7 +127,7 @@ export const OBJECTIVE_ATTAINMENT = {
   chart: 'p',
   aggregation: 'ratio',
   formula: {
-    ref: 'domain.md §2.1',
+    ref: 'docs/methods.md §2.1',
     version: 1,
     text: 'objectives met / objectives evaluable (KPI computable) in the period × 100, over the objectives evaluated at that period in the scope',
   },

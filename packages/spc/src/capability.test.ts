@@ -8,7 +8,7 @@ function printed(actual: number | null | undefined, expected: number, decimals: 
   expect(Math.abs((actual as number) - expected)).toBeLessThanOrEqual(0.5 * 10 ** -decimals + 1e-12);
 }
 
-describe('capability (domain.md §5.8)', () => {
+describe('capability (docs/methods.md §5.8)', () => {
   it('qcc piston rings, LSL 73.95, USL 74.05: Cp 1.70, Cpl 1.74, Cpu 1.66, Cpk 1.66, Cpm 1.69', () => {
     const r = analyzeChart({
       chart: 'xbar-r',

@@ -1,5 +1,5 @@
 /**
- * Process capability and performance indices (domain.md §5.8). Within-subgroup σ gives Cp…Cpm,
+ * Process capability and performance indices (docs/methods.md §5.8). Within-subgroup σ gives Cp…Cpm,
  * the overall sample SD gives Pp…Ppk. One-sided specifications only define the index on their side;
  * Cp/Pp are then null and Cpk/Ppk equal the defined one-sided index.
  */

@@ -1,5 +1,5 @@
 /**
- * Control-chart constants (domain.md §5.1). d2 to 3 decimals and d3 to 7 decimals are the qcc
+ * Control-chart constants (docs/methods.md §5.1). d2 to 3 decimals and d3 to 7 decimals are the qcc
  * `exp.R.unscaled` / `se.R.unscaled` tables: they reproduce the NIST and qcc published limits, which
  * the exact d2 (1.128379…) does not. c4 is computed exactly from the gamma function.
  */

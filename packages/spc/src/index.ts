@@ -1,4 +1,4 @@
-/** @shewhart/spc: pure SPC engine (domain.md §5–§7). Data in, results out, no I/O. */
+/** @shewhart/spc: pure SPC engine (docs/methods.md §5–§7). Data in, results out, no I/O. */
 
 export {
   assessCapability,

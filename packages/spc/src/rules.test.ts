@@ -39,7 +39,7 @@ describe('run rules: qcc tests/testthat/test-rules.R examples (centre 0, σ 1)',
   });
 });
 
-describe('run rules: exact window semantics (domain.md §5.7)', () => {
+describe('run rules: exact window semantics (docs/methods.md §5.7)', () => {
   it('windows must be complete: 2-of-3 cannot fire at point 2', () => {
     expect(hits('WE2', [2.5, 2.5])).toEqual([]);
     expect(hits('WE2', [2.5, 2.5, 0])).toEqual([]);

@@ -1,5 +1,5 @@
 /**
- * Western Electric and Nelson detection rules (domain.md §5.7), evaluated on the standardised
+ * Western Electric and Nelson detection rules (docs/methods.md §5.7), evaluated on the standardised
  * points z_i (trend rules on the plotted values y_i). Windows are complete only: a rule of window N
  * can first fire at the N-th point of a segment. All comparisons are strict, z = 0 is on neither side
  * and a zero difference breaks a trend. Each call evaluates one segment (one stage); the caller
@@ -20,7 +20,7 @@ export const NELSON = [
 ] as const;
 export type RuleName = (typeof WESTERN_ELECTRIC)[number] | (typeof NELSON)[number];
 export const ALL_RULES: readonly RuleName[] = [...WESTERN_ELECTRIC, ...NELSON];
-/** qcc's default alert set (domain.md §5.7 false-alarm cost): beyond limits + run of 8. */
+/** qcc's default alert set (docs/methods.md §5.7 false-alarm cost): beyond limits + run of 8. */
 export const DEFAULT_RULES: readonly RuleName[] = ['WE1', 'WE4'];
 
 export type RuleSetInput = 'western-electric' | 'nelson' | readonly string[] | string;

@@ -1,4 +1,4 @@
-/** Descriptive statistics shared by the charts and tests (domain.md §0: n−1 SD, R type-7 quantiles). */
+/** Descriptive statistics shared by the charts and tests (docs/methods.md §0: n−1 SD, R type-7 quantiles). */
 import { SpcInputError } from './errors.js';
 
 export function sum(values: ArrayLike<number>): number {

@@ -1,4 +1,4 @@
-/** Zones of the standardised point (domain.md §5.2); boundaries belong to the inner zone. */
+/** Zones of the standardised point (docs/methods.md §5.2); boundaries belong to the inner zone. */
 export type Zone = 'C' | 'B' | 'A' | 'beyond';
 
 export function zoneOf(z: number, nsigmas = 3): Zone {

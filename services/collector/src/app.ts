@@ -33,7 +33,7 @@ export interface CollectorAppOptions {
 }
 
 /**
- * The collector's HTTP surface: `POST /v1/events` exactly as events.md says, the KPI query API, and
+ * The collector's HTTP surface: `POST /v1/events` exactly as docs/events.md says, the KPI query API, and
  * the operational endpoints. Returns an app that is not yet listening.
  */
 export function buildCollectorApp(options: CollectorAppOptions): FastifyInstance {
@@ -57,7 +57,7 @@ export function buildCollectorApp(options: CollectorAppOptions): FastifyInstance
   });
   const metrics = collectorMetrics(options.registry);
 
-  // Bodies are parsed by us (not by Fastify) so that malformed JSON is reported in the events.md error
+  // Bodies are parsed by us (not by Fastify) so that malformed JSON is reported in the docs/events.md error
   // shape, and NDJSON line numbers map to event indexes.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(

@@ -1,7 +1,7 @@
 import { complaints, csat, nps } from '../sql/customer.sql.js';
 import { define } from './define.js';
 
-/** Customer-satisfaction KPIs (domain.md §2.3, ISO 9001 9.1.2), by event time. */
+/** Customer-satisfaction KPIs (docs/methods.md §2.3, ISO 9001 9.1.2), by event time. */
 export const CUSTOMER_KPIS = [
   define({
     id: 'csat',
@@ -10,7 +10,7 @@ export const CUSTOMER_KPIS = [
     better: 'higher',
     chart: 'p',
     formula: {
-      ref: 'domain.md §2.3',
+      ref: 'docs/methods.md §2.3',
       version: 1,
       text: 'feedback.survey responses on csat_1_5 scoring 4–5 / csat_1_5 responses × 100',
     },
@@ -24,7 +24,7 @@ export const CUSTOMER_KPIS = [
     better: 'higher',
     chart: 'XmR',
     formula: {
-      ref: 'domain.md §2.3',
+      ref: 'docs/methods.md §2.3',
       version: 1,
       text: '(nps_0_10 responses scoring 9–10 − responses scoring 0–6) / nps_0_10 responses × 100',
     },
@@ -38,7 +38,7 @@ export const CUSTOMER_KPIS = [
     better: 'lower',
     chart: 'c',
     formula: {
-      ref: 'domain.md §2.3',
+      ref: 'docs/methods.md §2.3',
       version: 1,
       text: 'feedback.complaint received in the period, one per complaintId',
     },

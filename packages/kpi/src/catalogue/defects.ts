@@ -14,7 +14,7 @@ import { define, PHASE, RELEASE_SIZE_UNIT } from './define.js';
 const CHARGED =
   'valid defects charged to a release = releaseFoundIn (else releaseIntroduced); D_pre = reported no later than the shipping, D_post = escaped (detectionActivity production/customer or reportedBy customer) and reported within 90 days after it';
 
-/** Defect KPIs (domain.md §3.1). Invalid defects (latest resolution duplicate/not_a_defect) leave all. */
+/** Defect KPIs (docs/methods.md §3.1). Invalid defects (latest resolution duplicate/not_a_defect) leave all. */
 export const DEFECT_KPIS = [
   define({
     id: 'defect_escape_rate',
@@ -23,7 +23,7 @@ export const DEFECT_KPIS = [
     better: 'lower',
     chart: 'p',
     formula: {
-      ref: 'domain.md §3.1',
+      ref: 'docs/methods.md §3.1',
       version: 1,
       text: `Σ D_post / Σ (D_pre + D_post) × 100 over releases shipped in the period; ${CHARGED}; provisional until the newest release of the period is 90 days old at asOf`,
     },
@@ -37,7 +37,7 @@ export const DEFECT_KPIS = [
     better: 'higher',
     chart: 'p',
     formula: {
-      ref: 'domain.md §3.1',
+      ref: 'docs/methods.md §3.1',
       version: 1,
       text: `Σ D_pre / Σ (D_pre + D_post) × 100 = 100 − escape rate, over releases shipped in the period; ${CHARGED}; provisional as the escape rate`,
     },
@@ -51,7 +51,7 @@ export const DEFECT_KPIS = [
     better: 'lower',
     chart: 'u',
     formula: {
-      ref: 'domain.md §3.1',
+      ref: 'docs/methods.md §3.1',
       version: 1,
       text: `Σ (D_pre + D_post) / Σ sizeDelivered over releases shipped in the period sized in the chosen unit (total density: pre-release plus 90-day field defects); ${CHARGED}; provisional as the escape rate`,
     },
@@ -66,7 +66,7 @@ export const DEFECT_KPIS = [
     better: 'higher',
     chart: 'p',
     formula: {
-      ref: 'domain.md §3.1',
+      ref: 'docs/methods.md §3.1',
       version: 1,
       text: 'PCE(p) = valid defects introduced in p and detected by an activity of p / valid defects introduced in p detected up to 90 days after their release × 100, over the defects charged to releases shipped in the period (introducedPhase unknown never counts); provisional as the escape rate',
     },
@@ -80,7 +80,7 @@ export const DEFECT_KPIS = [
     unit: 'count',
     better: 'lower',
     chart: 'c',
-    formula: { ref: 'domain.md §3.1', version: 1, text: 'valid defects reported in the period' },
+    formula: { ref: 'docs/methods.md §3.1', version: 1, text: 'valid defects reported in the period' },
     aggregation: 'count',
     sql: defectArrivals,
   }),
@@ -91,7 +91,7 @@ export const DEFECT_KPIS = [
     better: 'lower',
     chart: 'XmR',
     formula: {
-      ref: 'domain.md §3.1',
+      ref: 'docs/methods.md §3.1',
       version: 1,
       text: 'valid defects open at the end of the period (reported or reopened, not resolved since), folding only events up to asOf; listed for periods with a lifecycle event of a valid defect',
     },
@@ -106,7 +106,7 @@ export const DEFECT_KPIS = [
     better: 'lower',
     chart: 'XmR-ln',
     formula: {
-      ref: 'domain.md §3.1',
+      ref: 'docs/methods.md §3.1',
       version: 1,
       text: 'median (R-7) of first reported → last resolved hours of valid defects whose latest lifecycle event is a resolution in the period (any resolution except the invalid ones); P85 alongside',
     },
@@ -121,7 +121,7 @@ export const DEFECT_KPIS = [
     better: 'lower',
     chart: 'p',
     formula: {
-      ref: 'domain.md §3.1',
+      ref: 'docs/methods.md §3.1',
       version: 1,
       text: 'valid defects closed in the period (by their last resolution) that were ever reopened / valid defects closed in the period × 100',
     },
@@ -135,7 +135,7 @@ export const DEFECT_KPIS = [
     better: 'lower',
     chart: 'c',
     formula: {
-      ref: 'domain.md §2.3',
+      ref: 'docs/methods.md §2.3',
       version: 1,
       text: 'valid defects with reportedBy = customer (latest triage), by reported time',
     },

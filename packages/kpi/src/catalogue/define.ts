@@ -7,7 +7,7 @@ export type Better = 'lower' | 'higher' | 'band';
 export type KpiExtra = 'p85';
 
 /**
- * One KPI: its stable id (kpis.md), how to read it, and the SQL that computes it per period. The SQL
+ * One KPI: its stable id (docs/kpis.md), how to read it, and the SQL that computes it per period. The SQL
  * returns `period_start, numerator, denominator, n, value` for the bound scope and period parameters.
  * Adding a KPI is adding one entry to its family's list plus its SQL.
  */
@@ -17,7 +17,7 @@ export interface KpiDefinition {
   unit: string;
   better: Better;
   chart: ChartKind;
-  /** domain.md section of the formula, and the version of our implementation of it (provenance). */
+  /** docs/methods.md section of the formula, and the version of our implementation of it (provenance). */
   formula: { ref: string; version: number; text: string };
   aggregation: 'ratio' | 'median' | 'mean' | 'count' | 'rate' | 'level';
   /**
@@ -48,7 +48,7 @@ export interface KpiDimension {
 
 export const define = <const D extends KpiDefinition>(d: D): D => d;
 
-/** One series per size unit of a release (`sizeUnit`); never mix units in one chart (domain.md §3.1). */
+/** One series per size unit of a release (`sizeUnit`); never mix units in one chart (docs/methods.md §3.1). */
 export const RELEASE_SIZE_UNIT: KpiDimension = {
   name: 'unit',
   description: 'the release size unit (sizeUnit); one series per unit',
@@ -64,7 +64,7 @@ export const REVIEW_SIZE_UNIT: KpiDimension = {
   default: 'loc',
 };
 
-/** The introduced phase of phase containment (domain.md §3.1). */
+/** The introduced phase of phase containment (docs/methods.md §3.1). */
 export const PHASE: KpiDimension = {
   name: 'phase',
   description: 'the phase the defects were introduced in',

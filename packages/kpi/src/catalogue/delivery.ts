@@ -13,7 +13,7 @@ import {
 } from '../sql/releases.sql.js';
 import { define, RELEASE_SIZE_UNIT } from './define.js';
 
-/** Delivery KPIs (domain.md §3.2): releases by their shipping time, and the DORA keys. */
+/** Delivery KPIs (docs/methods.md §3.2): releases by their shipping time, and the DORA keys. */
 export const DELIVERY_KPIS = [
   define({
     id: 'on_time_delivery',
@@ -22,7 +22,7 @@ export const DELIVERY_KPIS = [
     better: 'higher',
     chart: 'p',
     formula: {
-      ref: 'domain.md §3.2',
+      ref: 'docs/methods.md §3.2',
       version: 1,
       text: 'releases shipped (delivery.release time) no later than their first committed plannedEnd (earliest delivery.release.planned up to the shipping, by time then id, else the release event’s own), grace 0 / releases shipped in the period × 100',
     },
@@ -36,7 +36,7 @@ export const DELIVERY_KPIS = [
     better: 'lower',
     chart: 'XmR',
     formula: {
-      ref: 'domain.md §3.2',
+      ref: 'docs/methods.md §3.2',
       version: 1,
       text: 'mean over releases shipped in the period of (shipped time − first committed plannedEnd) in days of 86,400 s; positive = late',
     },
@@ -50,7 +50,7 @@ export const DELIVERY_KPIS = [
     better: 'lower',
     chart: 'XmR',
     formula: {
-      ref: 'domain.md §3.2',
+      ref: 'docs/methods.md §3.2',
       version: 1,
       text: 'Σ(actual − planned duration) / Σ planned duration × 100 over releases shipped in the period with plannedStart, actualStart and a positive planned duration; planned = first committed plannedEnd − plannedStart, actual = shipped − actualStart',
     },
@@ -64,7 +64,7 @@ export const DELIVERY_KPIS = [
     better: 'lower',
     chart: 'XmR',
     formula: {
-      ref: 'domain.md §3.2',
+      ref: 'docs/methods.md §3.2',
       version: 1,
       text: 'Σ(actualEffortHours − plannedEffortHours) / Σ plannedEffortHours × 100 over releases shipped in the period carrying both (planned effort from the baseline plan when it carries it); positive = overrun',
     },
@@ -78,7 +78,7 @@ export const DELIVERY_KPIS = [
     better: 'higher',
     chart: 'XmR',
     formula: {
-      ref: 'domain.md §3.2',
+      ref: 'docs/methods.md §3.2',
       version: 1,
       text: 'Σ sizeDelivered / Σ actualEffortHours over releases shipped in the period in the chosen sizeUnit (size per person-hour; the inverse is the delivery rate)',
     },
@@ -93,7 +93,7 @@ export const DELIVERY_KPIS = [
     better: 'lower',
     chart: 'p',
     formula: {
-      ref: 'domain.md §3.2',
+      ref: 'docs/methods.md §3.2',
       version: 1,
       text: 'production deployments that failed, were rolled back, were marked as a change failure or are named by an incident / production deployments except cancelled × 100',
     },
@@ -107,7 +107,7 @@ export const DELIVERY_KPIS = [
     better: 'higher',
     chart: 'c',
     formula: {
-      ref: 'domain.md §3.2',
+      ref: 'docs/methods.md §3.2',
       version: 1,
       text: 'successful production deployments / days in period',
     },
@@ -121,7 +121,7 @@ export const DELIVERY_KPIS = [
     better: 'lower',
     chart: 'XmR-ln',
     formula: {
-      ref: 'domain.md §3.2',
+      ref: 'docs/methods.md §3.2',
       version: 1,
       text: 'median (R-7) of first commit → first successful production deployment per change; non-positive excluded',
     },
@@ -135,7 +135,7 @@ export const DELIVERY_KPIS = [
     better: 'lower',
     chart: 'XmR-ln',
     formula: {
-      ref: 'domain.md §3.2',
+      ref: 'docs/methods.md §3.2',
       version: 1,
       text: 'median (R-7) of incident opened → resolved, for incidents resolved in the period',
     },

@@ -7,7 +7,7 @@ import {
 } from '../sql/reviews.sql.js';
 import { define, REVIEW_SIZE_UNIT } from './define.js';
 
-/** Review / inspection KPIs (domain.md §3.3), by the review's completion time. */
+/** Review / inspection KPIs (docs/methods.md §3.3), by the review's completion time. */
 export const REVIEW_KPIS = [
   define({
     id: 'review_rate',
@@ -16,7 +16,7 @@ export const REVIEW_KPIS = [
     better: 'band',
     chart: 'XmR',
     formula: {
-      ref: 'domain.md §3.3',
+      ref: 'docs/methods.md §3.3',
       version: 1,
       text: 'Σ sizeReviewed / Σ durationHours over reviews in the chosen size unit reporting a positive duration',
     },
@@ -31,7 +31,7 @@ export const REVIEW_KPIS = [
     better: 'higher',
     chart: 'u',
     formula: {
-      ref: 'domain.md §3.3',
+      ref: 'docs/methods.md §3.3',
       version: 1,
       text: 'Σ defectsFound / Σ sizeReviewed over reviews in the chosen size unit; per KLOC for loc (size / 1000), per page or requirement otherwise',
     },
@@ -46,7 +46,7 @@ export const REVIEW_KPIS = [
     better: 'higher',
     chart: 'XmR',
     formula: {
-      ref: 'domain.md §3.3',
+      ref: 'docs/methods.md §3.3',
       version: 1,
       text: 'Σ defectsFound / Σ (preparationHours + meetingHours) over reviews reporting either (a missing one counts 0)',
     },
@@ -60,7 +60,7 @@ export const REVIEW_KPIS = [
     better: 'higher',
     chart: 'p',
     formula: {
-      ref: 'domain.md §3.3',
+      ref: 'docs/methods.md §3.3',
       version: 1,
       text: 'Σ defectsFound / Σ (defectsFound + later valid defects with originWorkProductId = the workProductId) × 100 over reviews with a workProductId; a later defect is charged to the latest earlier review of its work product and counts when reported within 90 days after it (reviews carry no release, so the window starts at the review); provisional until the newest review of the period is 90 days old at asOf',
     },
@@ -74,7 +74,7 @@ export const REVIEW_KPIS = [
     better: 'lower',
     chart: 'XmR',
     formula: {
-      ref: 'domain.md §3.3',
+      ref: 'docs/methods.md §3.3',
       version: 1,
       text: 'Σ (preparationHours + meetingHours + reworkHours, missing = 0) / Σ defectsFound over reviews in the period',
     },

@@ -3,7 +3,7 @@
  * complaint and change, kept in a table of its own so KPI queries read one narrow row per entity instead
  * of folding millions of events at read time (see `catch-up.ts` for how they are kept current).
  *
- * The state of an entity is the fold of its events in event-time order (events.md), read from the typed
+ * The state of an entity is the fold of its events in event-time order (docs/events.md), read from the typed
  * per-family tables (`defect_events`, `delivery_events`, `quality_events`, migrations 0004–0012). Every
  * aggregate is idempotent (min/max/argMax or "has any"), so a duplicated raw event changes nothing, and a
  * late event simply joins its entity's next fold. Ties in event time are broken by the event id.
@@ -51,7 +51,7 @@ export interface EntityState {
 
 import { PHASE } from '../catalogue/define.js';
 
-/** domain.md §3.1: W = 90 days after the release date. */
+/** docs/methods.md §3.1: W = 90 days after the release date. */
 export const ESCAPE_WINDOW_DAYS = 90;
 /** Observation window of review effectiveness, counted from the review (see REVIEW_YIELD). */
 export const REVIEW_WINDOW_DAYS = 90;
@@ -90,7 +90,7 @@ const INVALID_RESOLUTION = "ifNull(resolution, '') IN ('duplicate', 'not_a_defec
  * One row per defect with a `defect.reported` event. Reported at its first report; re-triage (a later
  * report) updates the fields it carries. Closed when its latest lifecycle event (resolved/reopened) is a
  * resolution, invalid when that resolution is duplicate/not_a_defect. `release_id`: `releaseFoundIn`, else
- * `releaseIntroduced` (domain.md §3.1). `timeline`: its lifecycle events (time, id, code 0 resolved /
+ * `releaseIntroduced` (docs/methods.md §3.1). `timeline`: its lifecycle events (time, id, code 0 resolved /
  * 1 reopened / 2 reported, 1 when a resolution marks it invalid) in (time, id) order, so a backlog can be
  * evaluated as of any instant.
  */
@@ -179,7 +179,7 @@ export function validTimeline(tl: string): string {
 /**
  * One row per shipped release (a `delivery.release` event). Shipped at its first release event; the
  * baseline planned end is the `plannedEnd` of its earliest `delivery.release.planned` (by time, then id)
- * no later than the shipping, else the release event's own `plannedEnd` (events.md: later plans are
+ * no later than the shipping, else the release event's own `plannedEnd` (docs/events.md: later plans are
  * re-plans and never move the baseline). Planned start and effort come from that same baseline plan when
  * it carries them, else from the release event. Size, actual start and effort: the latest release event
  * carrying them. Scope: the latest release event.
@@ -244,7 +244,7 @@ const INCIDENT_NAMED = (incidents: string) => `
 /**
  * One row per deployment: its first event time is the deployment time; the latest event sets the status.
  * `named_by_incident`: an incident's opening names it as its cause, which makes it a change failure
- * whatever its own status (domain.md §3.2). Incident events are immutable and only add names, so an
+ * whatever its own status (docs/methods.md §3.2). Incident events are immutable and only add names, so an
  * incident event re-folds just the deployments it names.
  */
 export const DEPLOYMENT: EntityState = {
@@ -443,7 +443,7 @@ const LINKS_OF = (deployments: string) => `
   FROM delivery_events WHERE kind = 'deployment' AND ${deployments}`;
 
 /**
- * One row per change shipped to production (domain.md §3.2, Four Keys): its first successful production
+ * One row per change shipped to production (docs/methods.md §3.2, Four Keys): its first successful production
  * deployment, its earliest commit time, and the scope of that deployment. Folded from the live deployment
  * states (all of them on a build; on a catch-up only those carrying a touched change, via `change_links`),
  * so it is refreshed after them.
@@ -483,7 +483,7 @@ export const CHANGE: EntityState = {
   },
 };
 
-/** Phase of a detection activity column (domain.md §3.1). */
+/** Phase of a detection activity column (docs/methods.md §3.1). */
 export const detectionPhase = (activity: string) => `multiIf(
     ${activity} = 'requirements_review', 'requirements',
     ${activity} = 'design_review', 'design',
@@ -492,7 +492,7 @@ export const detectionPhase = (activity: string) => `multiIf(
     'post-release')`;
 
 /**
- * One row per review of a work product (domain.md §3.3 review effectiveness): what it found, and `later`,
+ * One row per review of a work product (docs/methods.md §3.3 review effectiveness): what it found, and `later`,
  * the valid defects whose originWorkProductId is the reviewed work product, charged to the latest review
  * of that work product before the defect was reported (so re-reviews do not count it twice), reported
  * within W = 90 days after that review. Folded from the review and defect states: a catch-up re-folds
@@ -556,7 +556,7 @@ export const REVIEW_YIELD: EntityState = {
 export const PHASES = `[${PHASE.values.map((p) => `'${p}'`).join(', ')}]`;
 
 /**
- * One row per shipped release with the valid defects charged to it (domain.md §3.1), of any team:
+ * One row per shipped release with the valid defects charged to it (docs/methods.md §3.1), of any team:
  * D_pre = reported no later than the shipping, D_post = escaped and reported within W days after it, and
  * per introduced phase (PHASE order) the defects detected up to W days after the release (`pce_den`) and
  * those among them detected by an activity of that phase (`pce_num`). Folded from the release and defect

@@ -1,10 +1,10 @@
 import { type Grain, medianWithP85, periodStart, SCOPE_FILTER } from './common.js';
 import { capas } from './folds.js';
 
-/** Corrective-action KPIs (domain.md §2.6). */
+/** Corrective-action KPIs (docs/methods.md §2.6). */
 
 const NOW = "{now:DateTime64(3, 'UTC')}";
-/** domain.md §2.6: recurrence window W (default 180 days). */
+/** docs/methods.md §2.6: recurrence window W (default 180 days). */
 export const RECURRENCE_WINDOW_DAYS = 180;
 
 const days = (from: string, to: string) => `dateDiff('millisecond', ${from}, ${to}) / 86400000.0`;
@@ -61,7 +61,7 @@ export function capaEffectiveness(grain: Grain): string {
 }
 
 /**
- * domain.md §2.6, W = 180 days: of the CAPAs closed in a period (with a recurrence key), the share that saw
+ * docs/methods.md §2.6, W = 180 days: of the CAPAs closed in a period (with a recurrence key), the share that saw
  * at least one new CAPA of the same team and recurrence key opened within W days after the closure.
  * Cohort semantics: a period is listed only once every CAPA in it has its complete W-day window, i.e. when
  * period end + W ≤ `{now}` (so the latest listed cohort is the one closed in [now − W − P, now − W]).

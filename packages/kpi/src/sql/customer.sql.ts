@@ -2,7 +2,7 @@ import { type Grain, periodStart, SCOPE_FILTER } from './common.js';
 import { complaints as complaintRows, signedSurveys } from './folds.js';
 
 /**
- * Customer-satisfaction KPIs (domain.md §2.3), over feedback.* events by event time. Response counts are
+ * Customer-satisfaction KPIs (docs/methods.md §2.3), over feedback.* events by event time. Response counts are
  * sign-weighted over the survey states (see `signed`).
  */
 

@@ -2,13 +2,13 @@ import { backlogChanges, ESCAPE_WINDOW_DAYS, PHASES, validTimeline } from '../ro
 import { type Grain, hoursBetween, medianWithP85, periodStart, SCOPE_FILTER } from './common.js';
 import { defects, IN_TEAM, releaseQuality, teamDefects } from './folds.js';
 
-/** Defect KPIs (domain.md §3.1). Invalid defects (duplicate / not_a_defect) leave every one of them. */
+/** Defect KPIs (docs/methods.md §3.1). Invalid defects (duplicate / not_a_defect) leave every one of them. */
 
 const NOW = "{now:DateTime64(3, 'UTC')}";
 
 export { ESCAPE_WINDOW_DAYS };
 
-/** domain.md §3.1: valid defects reported (detected) in the period. */
+/** docs/methods.md §3.1: valid defects reported (detected) in the period. */
 export function defectArrivals(grain: Grain): string {
   return `
     WITH defects AS (${teamDefects('reported_at', grain)})
@@ -24,7 +24,7 @@ export function defectArrivals(grain: Grain): string {
     GROUP BY period_start`;
 }
 
-/** domain.md §2.3: valid defects with reportedBy = customer, by reported time. */
+/** docs/methods.md §2.3: valid defects with reportedBy = customer, by reported time. */
 export function customerReportedDefects(grain: Grain): string {
   return `
     WITH defects AS (${teamDefects('reported_at', grain)})
@@ -60,7 +60,7 @@ export function defectResolutionTime(grain: Grain): string {
     GROUP BY period_start`;
 }
 
-/** domain.md §3.1: closed (valid) defects that were ever reopened / closed defects × 100, by closing time. */
+/** docs/methods.md §3.1: closed (valid) defects that were ever reopened / closed defects × 100, by closing time. */
 export function reopenRate(grain: Grain): string {
   return `
     WITH defects AS (${teamDefects('resolved_at', grain)})

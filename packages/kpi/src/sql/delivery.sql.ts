@@ -2,7 +2,7 @@ import { type Grain, hoursBetween, periodDays, periodStart, SCOPE_FILTER } from 
 import { changes, incidents, signedDeployments } from './folds.js';
 
 /**
- * domain.md §3.2: failed, rolled back, marked, or named by an incident / production deployments (not
+ * docs/methods.md §3.2: failed, rolled back, marked, or named by an incident / production deployments (not
  * cancelled). Counts are sign-weighted over the deployment states (see `signed`).
  */
 export function changeFailureRate(grain: Grain): string {
@@ -21,7 +21,7 @@ export function changeFailureRate(grain: Grain): string {
     GROUP BY period_start HAVING sum(sign) > 0`;
 }
 
-/** domain.md §3.2 / kpis.md: successful production deployments per day of the period. */
+/** docs/methods.md §3.2 / docs/kpis.md: successful production deployments per day of the period. */
 export function deploymentFrequency(grain: Grain): string {
   return `
     WITH deployments AS (${signedDeployments(grain)})
@@ -38,7 +38,7 @@ export function deploymentFrequency(grain: Grain): string {
 }
 
 /**
- * domain.md §3.2 (Four Keys): per change, first commit → its first successful production deployment
+ * docs/methods.md §3.2 (Four Keys): per change, first commit → its first successful production deployment
  * (the change state); non-positive lead times (automated pushes) are excluded; the period value is the
  * R-7 median. A change counts for the team (and project) of that first deployment.
  */
@@ -57,7 +57,7 @@ export function leadTimeForChanges(grain: Grain): string {
     GROUP BY period_start`;
 }
 
-/** domain.md §3.2 (Four Keys): median opened → resolved, in hours, of incidents resolved in the period. */
+/** docs/methods.md §3.2 (Four Keys): median opened → resolved, in hours, of incidents resolved in the period. */
 export function timeToRestore(grain: Grain): string {
   return `
     WITH incidents AS (${incidents(grain)})

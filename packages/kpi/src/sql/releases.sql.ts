@@ -2,7 +2,7 @@ import { type Grain, periodStart, SCOPE_FILTER, sumOf } from './common.js';
 import { releases } from './folds.js';
 
 /**
- * Release-based delivery KPIs (domain.md §3.2). Period key: the release's shipping time. Every period with
+ * Release-based delivery KPIs (docs/methods.md §3.2). Period key: the release's shipping time. Every period with
  * a shipped release in scope is listed; a KPI whose inputs are missing on every release of the period
  * (e.g. no planned effort) shows `null`, never 0.
  */
@@ -45,7 +45,7 @@ export function scheduleSlippage(grain: Grain): string {
 /**
  * SV% = Σ(actual duration − planned duration) / Σ planned duration × 100 over releases with a planned
  * start, an actual start and a positive planned duration; planned duration = baseline end − planned
- * start, actual = shipped − actual start. A ratio of sums (kpis.md), not a mean of per-release ratios.
+ * start, actual = shipped − actual start. A ratio of sums (docs/kpis.md), not a mean of per-release ratios.
  */
 export function scheduleVariance(grain: Grain): string {
   const planned = seconds('planned_start', 'baseline_end');

@@ -2,7 +2,7 @@ import { REVIEW_WINDOW_DAYS } from '../rollups/states.js';
 import { type Grain, periodStart, SCOPE_FILTER, sumOf } from './common.js';
 import { reviews, reviewYield } from './folds.js';
 
-/** Review / inspection KPIs (domain.md §3.3). Period key: the review's completion time. */
+/** Review / inspection KPIs (docs/methods.md §3.3). Period key: the review's completion time. */
 
 const NOW = "{now:DateTime64(3, 'UTC')}";
 

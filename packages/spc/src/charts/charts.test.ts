@@ -15,7 +15,7 @@ function sig(actual: number | number[] | undefined, expected: number, digits = 7
   expect(Math.abs((actual as number) - expected)).toBeLessThanOrEqual(0.5 * scale + 1e-15);
 }
 
-describe('XmR (domain.md §5.3)', () => {
+describe('XmR (docs/methods.md §5.3)', () => {
   it('reproduces NIST 6.3.2.2: X̄ 50.81, MR̄ 1.8778, UCL 55.8041, LCL 45.8159', () => {
     const r = analyzeChart({ chart: 'xmr', values: individualsExample });
     printed(r.center, 50.81, 2);
@@ -71,7 +71,7 @@ describe('XmR (domain.md §5.3)', () => {
   });
 });
 
-describe('X̄-R and X̄-S (domain.md §5.4, qcc piston rings)', () => {
+describe('X̄-R and X̄-S (docs/methods.md §5.4, qcc piston rings)', () => {
   it('X̄-R: CL 74.00118, σ̂ 0.009785039, limits 73.98805/74.0143; R chart CL 0.02276, UCL 0.04812533', () => {
     const r = analyzeChart({ chart: 'xbar-r', subgroups: pistonrings, phase1: 25 });
     sig(r.center, 74.00118);
@@ -128,7 +128,7 @@ describe('X̄-R and X̄-S (domain.md §5.4, qcc piston rings)', () => {
   });
 });
 
-describe('attribute charts (domain.md §5.5)', () => {
+describe('attribute charts (docs/methods.md §5.5)', () => {
   const sizes = orangejuice.D.map(() => orangejuice.size);
 
   it('p chart, qcc orangejuice / NIST 6.3.3.2: p̄ 0.2313333, UCL 0.4102391, LCL 0.05242755', () => {
@@ -233,7 +233,7 @@ describe('attribute charts (domain.md §5.5)', () => {
   });
 });
 
-describe('Laney p′ and u′ (domain.md §5.6)', () => {
+describe('Laney p′ and u′ (docs/methods.md §5.6)', () => {
   it('widens the limits by σ_z = MR̄(z)/1.128 and reduces to the p chart when σ_z = 1', () => {
     const counts = [480, 520, 455, 610, 498, 530, 470, 505, 560, 440, 515, 490];
     const sizes = counts.map((_, i) => 10_000 + 500 * i);

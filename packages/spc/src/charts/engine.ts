@@ -1,6 +1,6 @@
 /**
  * The chart engine: stages, Phase-I baselines with cause-based cleaning, per-point limits, z and
- * zones, run rules and capability (domain.md §5.2, §5.7–5.9). Pure: data in, result out.
+ * zones, run rules and capability (docs/methods.md §5.2, §5.7–5.9). Pure: data in, result out.
  */
 import { assessCapability, type CapabilityResult, type SpecLimits, validateSpec } from '../capability.js';
 import { CONSTANTS_TABLE_ID } from '../constants.js';
@@ -27,7 +27,7 @@ export interface ChartSpec extends ChartData {
   /** 1-based points with a recorded assignable cause (cause code + NC/CAR id). */
   exclude?: readonly number[];
   /**
-   * `flagged` (default, domain.md §5.9 rule 2): a point with a cause is removed only while it is
+   * `flagged` (default, docs/methods.md §5.9 rule 2): a point with a cause is removed only while it is
    * flagged, iterating until no flagged point with a cause remains. `all`: remove every listed point.
    */
   exclusion?: 'flagged' | 'all';

@@ -8,7 +8,7 @@ function sig(actual: number | undefined, expected: number, digits = 7): void {
   expect(Math.abs((actual as number) - expected)).toBeLessThanOrEqual(0.5 * scale + 1e-15);
 }
 
-describe('EWMA (domain.md §5.11)', () => {
+describe('EWMA (docs/methods.md §5.11)', () => {
   it('NIST 6.3.2.4: λ 0.3, L 3, σ 2.0539, target 50 → asymptotic UCL 52.5884, LCL 47.4115', () => {
     const r = analyzeChart({
       chart: 'ewma',

@@ -1,5 +1,5 @@
 /**
- * EWMA chart (domain.md §5.11): zₜ = λxₜ + (1−λ)zₜ₋₁ from z₀ = target, with the exact time-varying
+ * EWMA chart (docs/methods.md §5.11): zₜ = λxₜ + (1−λ)zₜ₋₁ from z₀ = target, with the exact time-varying
  * limits target ± L·σ/√nₜ·√(λ/(2−λ)·(1−(1−λ)^{2t})). Works on individual values or subgroup means;
  * the recursion restarts at each stage.
  */

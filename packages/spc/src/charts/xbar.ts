@@ -1,4 +1,4 @@
-/** X̄-R and X̄-S charts for rational subgroups, equal or variable sizes (domain.md §5.4). */
+/** X̄-R and X̄-S charts for rational subgroups, equal or variable sizes (docs/methods.md §5.4). */
 import { c4, d2, d3 } from '../constants.js';
 import { SpcInputError } from '../errors.js';
 import { mean, sampleSd } from '../stats.js';

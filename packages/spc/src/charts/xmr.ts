@@ -1,4 +1,4 @@
-/** Individuals and moving range (domain.md §5.3). */
+/** Individuals and moving range (docs/methods.md §5.3). */
 import { d2, d3, MEDIAN_MR_D4, MEDIAN_MR_URL_FACTOR } from '../constants.js';
 import { SpcInputError } from '../errors.js';
 import { median } from '../stats.js';
@@ -55,7 +55,7 @@ export function xmrModel(values: readonly number[], options: XmrOptions = {}): C
           for (const r of mr) total += r;
           mrCenter = total / mr.length;
           sigma = mrCenter / d2(2);
-          // D4 = 1 + 3·d3/d2 = 3.267 (domain.md §5.3); computed, not the rounded table value.
+          // D4 = 1 + 3·d3/d2 = 3.267 (docs/methods.md §5.3); computed, not the rounded table value.
           mrUcl = mrCenter + 3 * d3(2) * sigma;
           details.meanMovingRange = mrCenter;
         }

@@ -10,7 +10,7 @@ function printed(actual: number, expected: number, decimals: number): void {
 }
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
-describe("Welch's t (domain.md §6.1)", () => {
+describe("Welch's t (docs/methods.md §6.1)", () => {
   it('R t.test(1:10, c(7:20, 200)): t −1.6329, df 14.165, p 0.1245, CI −47.242900 to 6.376233', () => {
     const r = welchTest(range(1, 10), [...range(7, 20), 200]);
     printed(r.t, -1.6329, 4);
@@ -27,7 +27,7 @@ describe("Welch's t (domain.md §6.1)", () => {
   });
 });
 
-describe('Mann–Whitney U (domain.md §6.2)', () => {
+describe('Mann–Whitney U (docs/methods.md §6.2)', () => {
   it('with ties: x = (1,5,9,24,56,21,3,7,21,4), y = (12,15,5,9,9,14,56,22,3,7,32,5) gives W 51.5, p 0.5966', () => {
     const x = [1, 5, 9, 24, 56, 21, 3, 7, 21, 4];
     const y = [12, 15, 5, 9, 9, 14, 56, 22, 3, 7, 32, 5];
@@ -90,7 +90,7 @@ describe('Mann–Whitney U (domain.md §6.2)', () => {
   });
 });
 
-describe('proportions and rates (domain.md §6.3)', () => {
+describe('proportions and rates (docs/methods.md §6.3)', () => {
   it('two proportions 21/100 vs 38/100: z² = X-squared 6.948, p 0.008392 (R prop.test, correct = FALSE)', () => {
     const r = twoProportionTest(21, 100, 38, 100);
     expect(r.method).toBe('z');
@@ -114,7 +114,7 @@ describe('proportions and rates (domain.md §6.3)', () => {
   });
 });
 
-describe('improvement verdict (domain.md §6.4)', () => {
+describe('improvement verdict (docs/methods.md §6.4)', () => {
   const before = [30, 34, 29, 36, 31, 33, 35, 28, 32, 30, 34, 31];
   const after = [24, 22, 25, 23, 21, 24, 22, 23, 25, 22];
 

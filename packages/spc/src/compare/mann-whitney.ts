@@ -1,5 +1,5 @@
 /**
- * Mann–Whitney U / Wilcoxon rank-sum (domain.md §6.2), as R's wilcox.test: exact permutation
+ * Mann–Whitney U / Wilcoxon rank-sum (docs/methods.md §6.2), as R's wilcox.test: exact permutation
  * p-values without ties when both samples are under 50, else the normal approximation with the tie
  * correction and a continuity correction; plus the Hodges–Lehmann shift.
  */

@@ -1,5 +1,5 @@
 /**
- * Proportions and rates before/after (domain.md §6.3): pooled two-proportion z test with Fisher's
+ * Proportions and rates before/after (docs/methods.md §6.3): pooled two-proportion z test with Fisher's
  * exact test when an expected count is below 5, and the exact conditional binomial test for two
  * Poisson rates (R's poisson.test). Two-sided exact p-values sum the outcomes no more likely than the
  * observed one, with R's relative tolerance 1 + 1e-7.

@@ -1,5 +1,5 @@
 /**
- * Improvement verdict (domain.md §6.4): improved only when (1) the new data signal against the frozen
+ * Improvement verdict (docs/methods.md §6.4): improved only when (1) the new data signal against the frozen
  * old limits in the desired direction (a WE1 point or a WE4/NELSON2 run), (2) the one-sided test in
  * the desired direction has p < α, and (3) the effect is at least the minimum practical effect.
  * Fewer than 8 points after the change give "insufficient-data".

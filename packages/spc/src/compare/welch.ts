@@ -1,4 +1,4 @@
-/** Welch's two-sample t test (domain.md §6.1), oriented as x − y. */
+/** Welch's two-sample t test (docs/methods.md §6.1), oriented as x − y. */
 import { tCdf, tQuantile } from '../dist.js';
 import { assertFiniteArray, SpcInputError } from '../errors.js';
 import { mean, sampleSd } from '../stats.js';

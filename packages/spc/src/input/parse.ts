@@ -28,7 +28,7 @@ function isNumeric(cell: string): boolean {
   return cell.trim() !== '' && Number.isFinite(Number(cell));
 }
 
-/** Default chart by the data's shape (domain.md §5.4: X̄-R up to n = 9, X̄-S from 10 or with varying n). */
+/** Default chart by the data's shape (docs/methods.md §5.4: X̄-R up to n = 9, X̄-S from 10 or with varying n). */
 export function defaultChart(spec: Partial<ChartSpec>): ChartType {
   if (spec.counts !== undefined) {
     if (spec.sizes === undefined) return 'c';

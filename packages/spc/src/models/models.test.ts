@@ -7,7 +7,7 @@ import { multipleRegression, simpleRegression } from './regression.js';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
-describe('linear regression (domain.md §7.1)', () => {
+describe('linear regression (docs/methods.md §7.1)', () => {
   it('NIST StRD Norris certified values', () => {
     const m = simpleRegression(norris.x, norris.y);
     const c = norris.certified;
@@ -75,7 +75,7 @@ describe('linear regression (domain.md §7.1)', () => {
   });
 });
 
-describe('Monte Carlo (domain.md §7.2)', () => {
+describe('Monte Carlo (docs/methods.md §7.2)', () => {
   it('three normal phases N(10,2)+N(20,3)+N(15,2.5) ≤ 50 converge to Φ(5/√19.25) = 0.87277 ± 0.005', () => {
     const exact = normalCdf(5 / Math.sqrt(19.25));
     expect(exact).toBeCloseTo(0.87277, 5);

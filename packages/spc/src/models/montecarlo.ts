@@ -1,5 +1,5 @@
 /**
- * Seeded Monte Carlo for objective attainment (domain.md §7.2). The PRNG is xoshiro128** seeded
+ * Seeded Monte Carlo for objective attainment (docs/methods.md §7.2). The PRNG is xoshiro128** seeded
  * through splitmix32, recorded with the seed so any run can be reproduced exactly.
  */
 

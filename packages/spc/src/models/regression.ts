@@ -1,5 +1,5 @@
 /**
- * Process performance models by least squares (domain.md §7.1): simple regression on centred sums
+ * Process performance models by least squares (docs/methods.md §7.1): simple regression on centred sums
  * and multiple regression by Householder QR (stable on ill-conditioned designs such as Longley),
  * with prediction/confidence intervals and the probability of meeting an objective.
  */

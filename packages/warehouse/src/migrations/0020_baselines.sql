@@ -1,4 +1,4 @@
--- Why: process performance baselines (CMMI OPP SP1.4, domain.md §5.9) must be kept as immutable
+-- Why: process performance baselines (CMMI OPP SP1.4, docs/methods.md §5.9) must be kept as immutable
 -- versions with their provenance (window, points used and excluded, constants, rule set), so that an
 -- appraiser can see which limits were in force when a signal was raised. Rows are only ever inserted.
 CREATE TABLE IF NOT EXISTS baselines

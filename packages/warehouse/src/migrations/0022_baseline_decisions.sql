@@ -1,4 +1,4 @@
--- Why: a baseline is re-established only by a recorded decision (domain.md §5.9 rule 5), never
+-- Why: a baseline is re-established only by a recorded decision (docs/methods.md §5.9 rule 5), never
 -- silently. Each decision names the series, the period from which the new baseline starts, who decided
 -- and why; the decision log itself is management-review evidence (ISO 9001 9.3.3).
 CREATE TABLE IF NOT EXISTS baseline_decisions

@@ -1,4 +1,4 @@
--- Why: domain.md §5.9 rule 2 — a Phase-I point may leave a baseline only when an assignable cause is
+-- Why: docs/methods.md §5.9 rule 2 — a Phase-I point may leave a baseline only when an assignable cause is
 -- recorded against it (cause code plus the NC/CAR that investigated it). The record is evidence in
 -- itself (CMMI CAR SP2.3), so rows are only ever inserted.
 CREATE TABLE IF NOT EXISTS assignable_causes
