@@ -1,5 +1,5 @@
 /**
- * Attribute charts p, np, c, u (domain.md §5.5) and Laney's p′/u′ (§5.6). Centres are pooled
+ * Attribute charts p, np, c, u (docs/methods.md §5.5) and Laney's p′/u′ (§5.6). Centres are pooled
  * (ΣD/Σn, never the mean of the ratios); per-point limits follow the subgroup size; a negative LCL
  * is reported as 0 and the unclamped value is kept by the engine.
  */
