@@ -1,7 +1,8 @@
 /**
  * Attribute charts p, np, c, u (docs/methods.md §5.5) and Laney's p′/u′ (§5.6). Centres are pooled
- * (ΣD/Σn, never the mean of the ratios); per-point limits follow the subgroup size; a negative LCL
- * is reported as 0 and the unclamped value is kept by the engine.
+ * (ΣD/Σn, never the mean of the ratios); per-point limits follow the subgroup size. Limits are clamped
+ * to the range the statistic can take — [0, 1] for a proportion, [0, n] for np, [0, ∞) for counts and
+ * rates — as qcc's `limits.p`/`limits.np` do; the engine keeps the unclamped values beside them.
  */
 import { d2 } from '../constants.js';
 import { SpcInputError } from '../errors.js';
@@ -134,7 +135,10 @@ export function attributeModel(
         values: stat,
         sigmaStat: sig,
         nsigmas: 3,
-        clampLclAtZero: true,
+        statisticRange: {
+          min: 0,
+          max: base === 'p' ? 1 : base === 'np' ? (sizes[0] as number) : Number.POSITIVE_INFINITY,
+        },
         details,
         sigmaMethod:
           known.sigma !== undefined

@@ -56,7 +56,11 @@ export interface ChartPoint {
   center: number;
   ucl: number;
   lcl: number;
-  /** The computed LCL before clamping at 0 (attribute charts); equals lcl otherwise. */
+  /**
+   * The computed limits before clamping to the statistic's range (attribute charts: [0, 1] for p,
+   * [0, n] for np, LCL ≥ 0 for c/u); equal to ucl/lcl otherwise. For diagnostics only.
+   */
+  uclUnclamped: number;
   lclUnclamped: number;
   /** Standard error of the plotted statistic at this point. */
   sigma: number;
@@ -323,9 +327,11 @@ export function analyzeChart(spec: ChartSpec): ChartResult {
     for (let k = 0; k < stage.end - stage.start; k++) {
       const i = stage.start + k;
       const sig = fit.sigmaStat[k] as number;
-      const ucl = fit.center + fit.nsigmas * sig;
+      const uclRaw = fit.center + fit.nsigmas * sig;
       const lclRaw = fit.center - fit.nsigmas * sig;
-      const lcl = fit.clampLclAtZero && lclRaw < 0 ? 0 : lclRaw;
+      const range = fit.statisticRange;
+      const ucl = range ? Math.min(range.max, uclRaw) : uclRaw;
+      const lcl = range ? Math.max(range.min, lclRaw) : lclRaw;
       const zk = z[k] as number;
       const r = pointRules.size === 0 ? [] : (pointRules.get(i) ?? []);
       points[i] = {
@@ -334,6 +340,7 @@ export function analyzeChart(spec: ChartSpec): ChartResult {
         center: fit.center,
         ucl,
         lcl,
+        uclUnclamped: uclRaw,
         lclUnclamped: lclRaw,
         sigma: sig,
         z: zk,

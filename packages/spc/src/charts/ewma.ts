@@ -99,7 +99,6 @@ export function ewmaModel(
         values: stat,
         sigmaStat: sig,
         nsigmas: L,
-        clampLclAtZero: false,
         details: { lambda, L },
         sigmaMethod: method,
       };

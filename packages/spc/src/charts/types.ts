@@ -53,8 +53,12 @@ export interface StageFit {
   sigmaStat: Float64Array;
   /** Limits are centre ± nsigmas·σ_stat (3, or L for EWMA). */
   nsigmas: number;
-  /** Attribute charts report LCL = 0 when the computed LCL is negative. */
-  clampLclAtZero: boolean;
+  /**
+   * The range the plotted statistic can take (attribute charts): limits outside it are clamped to it,
+   * as qcc's `limits.p`/`limits.np` do — a proportion's limits stay in [0, 1], np in [0, n], a count's
+   * or rate's LCL at or above 0. Absent for variables charts, whose limits are never clamped.
+   */
+  statisticRange?: { min: number; max: number };
   secondary?: SecondaryFit;
   /** Estimator details recorded with the result (MR̄, R̄, σ_z, λ, …). */
   details: Record<string, number>;

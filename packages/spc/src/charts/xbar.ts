@@ -118,7 +118,6 @@ export function xbarModel(
         values: stat,
         sigmaStat: sig,
         nsigmas: 3,
-        clampLclAtZero: false,
         secondary: { kind, values: secValues, center: secCenter, ucl: secUcl, lcl: secLcl },
         details,
         sigmaMethod: known.sigma !== undefined ? 'known' : method,

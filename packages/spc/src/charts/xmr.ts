@@ -76,7 +76,6 @@ export function xmrModel(values: readonly number[], options: XmrOptions = {}): C
         values: stat,
         sigmaStat: sig,
         nsigmas: 3,
-        clampLclAtZero: false,
         secondary: {
           kind: 'mR',
           values: mrValues,

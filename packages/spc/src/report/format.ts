@@ -39,6 +39,7 @@ export function chartReport(result: ChartResult): Record<string, unknown> {
       reason: p.reason,
       zone: p.zone,
       center: p.center,
+      uclUnclamped: p.uclUnclamped,
       lclUnclamped: p.lclUnclamped,
       sigma: p.sigma,
       phase: p.phase,
