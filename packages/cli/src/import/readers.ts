@@ -98,25 +98,82 @@ async function* readJsonArray(
  * `data.<field>` columns (dotted paths for nested objects) fill the payload. Empty cells are omitted.
  * Cells of `data.*` columns are typed: `true`/`false` → boolean, `[...]`/`{...}` → JSON, numerals →
  * numbers, except for fields whose name ends in `Id` (identifiers stay strings).
+ *
+ * A malformed row (a field count that differs from the header's, a stray quote) is an invalid record
+ * like any other: reported with its file and line and skipped, so one bad row of a large export does
+ * not abort the import (or, with --strict, it makes the whole import refuse, as any invalid record
+ * does). Rows therefore come as arrays and are matched to the header here, and csv-parse skips the rows
+ * it cannot parse (`on_skip`), which are reported in line order between the good ones.
  */
 async function* readCsv(
   path: string,
   name: string,
   onBytes: (n: number) => void,
 ): AsyncIterable<ImportRecord> {
+  const skipped: { line: number; message: string }[] = [];
   const rows = open(path, onBytes).pipe(
-    parseCsv({ columns: true, skip_empty_lines: true, trim: true, info: true }),
+    parseCsv({
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+      relax_column_count: true,
+      skip_records_with_error: true,
+      on_skip: (error) => {
+        if (error) skipped.push({ line: (error as { lines?: number }).lines ?? 0, message: error.message });
+      },
+    }),
   );
-  for await (const { record, info } of rows as AsyncIterable<{
-    record: Record<string, string>;
-    info: { lines: number };
-  }>) {
-    try {
-      yield { where: `${name}:${info.lines}`, value: csvRecordToEvent(record) };
-    } catch (error) {
-      yield { where: `${name}:${info.lines}`, error: (error as Error).message };
+  const at = (line: number) => `${name}:${line}`;
+  function* skippedUpTo(line: number): Generator<ImportRecord> {
+    while (skipped.length > 0 && (skipped[0] as { line: number }).line <= line) {
+      const s = skipped.shift() as { line: number; message: string };
+      yield { where: at(s.line), error: `not a valid CSV row: ${withoutLine(s.message)}` };
     }
   }
+  let header: string[] | undefined;
+  let lastLine = 0;
+  try {
+    for await (const { record, info } of rows as AsyncIterable<{
+      record: string[];
+      info: { lines: number };
+    }>) {
+      lastLine = info.lines;
+      yield* skippedUpTo(info.lines);
+      if (!header) {
+        header = record;
+        continue;
+      }
+      if (record.length !== header.length) {
+        yield {
+          where: at(info.lines),
+          error: `the row has ${record.length} fields but the header has ${header.length}`,
+        };
+        continue;
+      }
+      try {
+        const cells = Object.fromEntries(header.map((column, i) => [column, record[i] as string]));
+        yield { where: at(info.lines), value: csvRecordToEvent(cells) };
+      } catch (error) {
+        yield { where: at(info.lines), error: (error as Error).message };
+      }
+    }
+  } catch (error) {
+    // An error csv-parse cannot skip ends the file; it is still reported as a record of this file.
+    yield* skippedUpTo(Number.POSITIVE_INFINITY);
+    const line = (error as { lines?: number }).lines ?? lastLine;
+    yield {
+      where: at(line),
+      error: `not a valid CSV file from here on: ${withoutLine((error as Error).message)}`,
+    };
+    return;
+  }
+  yield* skippedUpTo(Number.POSITIVE_INFINITY);
+}
+
+/** csv-parse messages end with "at line N" / "on line N"; the record's `where` already says it. */
+function withoutLine(message: string): string {
+  return message.replace(/\s+(at|on) line \d+/, '');
 }
 
 const ENVELOPE_COLUMNS = new Set(['id', 'source', 'type', 'time', 'team', 'project', 'specversion']);
