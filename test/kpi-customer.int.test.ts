@@ -1,4 +1,3 @@
-import { rollupsOf } from '@shewhart/kpi';
 import { toEventRow } from '@shewhart/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
@@ -75,7 +74,7 @@ describe('customer KPIs', () => {
     const row = toEventRow({ specversion: '1.0', ...(csatEvents[3] as object) } as never);
     await rt.warehouse.client.insert({ table: 'events_raw', values: [row, row], format: 'JSONEachRow' });
     // Written behind the runtime's writer: tell the entity-state catch-up, as the writer does.
-    rollupsOf(rt.warehouse.client).noteWrite();
+    rt.storage.states.noteWrite();
     expect(await points('csat', 'period=week&to=2024-02-05')).toEqual([pt('2024-02-05', 50, 2, 4, 4)]);
   });
 });

@@ -1,4 +1,3 @@
-import { rollupsOf } from '@shewhart/kpi';
 import { toEventRow } from '@shewhart/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
@@ -210,7 +209,7 @@ describe('change failures named later', () => {
       format: 'JSONEachRow',
     });
     // Written behind the runtime's writer: tell the entity-state catch-up, as the writer does.
-    rollupsOf(rt.warehouse.client).noteWrite();
+    rt.storage.states.noteWrite();
     expect(await points('change_failure_rate', 'period=week&team=gamma')).toEqual([
       pt('2024-04-01', 50, 1, 2, 2),
     ]);

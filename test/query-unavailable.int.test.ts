@@ -1,5 +1,4 @@
 import { RedisLock } from '@shewhart/bus';
-import { rollupsOf } from '@shewhart/kpi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ev, startTestRuntime } from './support/embedded.js';
 
@@ -28,7 +27,7 @@ describe('KPI queries while the shared lock is unreachable', () => {
       key: 'shewhart-test:unreachable',
       waitMs: 300,
     });
-    const rollups = rollupsOf(rt.warehouse.client);
+    const rollups = rt.storage.states;
     try {
       rollups.useLock(unreachable);
       const res = await fetch(`${rt.url}/v1/kpis/defect_arrivals?period=week`);

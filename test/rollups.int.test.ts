@@ -9,7 +9,7 @@ import {
   type EntityState,
   live,
   queryKpi,
-  Rollups,
+  EntityStates,
   STATES_GENERATION,
   type StateAggregate,
   StatesOutdatedError,
@@ -121,7 +121,7 @@ describe('entity state catch-up', () => {
   ] as unknown as Record<string, unknown>[];
 
   it('builds every state on the first catch-up, and then skips when nothing new was stored', async () => {
-    const rollups = new Rollups(wh.client, { lagMs: 60_000 });
+    const rollups = new EntityStates(wh.client, { lagMs: 60_000 });
     const first = await rollups.catchUp();
     expect(first.mode).toBe('build');
     expect(first.rebuilt).toEqual(ENTITY_STATES.map((s) => s.name));
@@ -132,7 +132,7 @@ describe('entity state catch-up', () => {
   });
 
   it('equals a fold from scratch after every batch, whatever the order and batching of the events', async () => {
-    const rollups = new Rollups(wh.client, { lagMs: 0 });
+    const rollups = new EntityStates(wh.client, { lagMs: 0 });
     // Events in a random order (an entity's lifecycle is split across batches and arrives out of time
     // order, so every kind of entity changes state in a later catch-up), with every 17th event sent twice
     // as a duplicate raw row.
@@ -181,16 +181,16 @@ describe('entity state catch-up', () => {
         data: { ...(e.data as object), ...(i % 2 ? { status: 'rolled_back' } : {}) },
       })),
     );
-    await new Rollups(wh.client).catchUp();
-    const before = await Promise.all(ids.map((id) => queryKpi(wh.client, id, q)));
+    await new EntityStates(wh.client).catchUp();
+    const before = await Promise.all(ids.map((id) => queryKpi(new EntityStates(wh.client), id, q)));
     // A table written by another definition of its fold (an older release) is rebuilt on the next catch-up.
     await wh.client.command({ query: "ALTER TABLE defect_state MODIFY COMMENT 'state:older'" });
     await wh.client.command({ query: "ALTER TABLE deployment_state MODIFY COMMENT 'state:older'" });
-    const report = await new Rollups(wh.client).catchUp();
+    const report = await new EntityStates(wh.client).catchUp();
     // …and so are the states folded from them.
     expect(report.rebuilt).toEqual(['defect', 'deployment', 'change', 'review_yield', 'release_quality']);
     await expectExact();
-    const after = await Promise.all(ids.map((id) => queryKpi(wh.client, id, q)));
+    const after = await Promise.all(ids.map((id) => queryKpi(new EntityStates(wh.client), id, q)));
     expect(after).toEqual(before);
     expect(after.every((s) => s.points.length > 0)).toBe(true);
   });
@@ -199,7 +199,7 @@ describe('entity state catch-up', () => {
     await wh.client.command({ query: "ALTER TABLE deployment_state MODIFY COMMENT 'state:older'" });
     // The process dies right after rebuilding the deployments, before it got to the change state folded
     // from them: the next process must still rebuild the change state.
-    const first = new Rollups(wh.client, {
+    const first = new EntityStates(wh.client, {
       trace: (step) => {
         if (step === 'deployment: done') throw new Error('killed');
       },
@@ -208,7 +208,7 @@ describe('entity state catch-up', () => {
     // Then it dies while it rebuilds the change state: once right after emptying its look-up table of
     // links, once right after emptying the state itself.
     for (const fatal of ['change: prepare 1', 'change: truncate']) {
-      const crash = new Rollups(wh.client, {
+      const crash = new EntityStates(wh.client, {
         trace: (step) => {
           if (step === fatal) throw new Error('killed');
         },
@@ -216,7 +216,7 @@ describe('entity state catch-up', () => {
       await expect(crash.catchUp()).rejects.toThrow('killed');
     }
     // The next process sees what is not current and rebuilds it.
-    const report = await new Rollups(wh.client).catchUp();
+    const report = await new EntityStates(wh.client).catchUp();
     expect(report.rebuilt).toEqual(['change']);
     await expectExact();
   });
@@ -247,7 +247,7 @@ describe('entity state catch-up', () => {
       [`state:g${STATES_GENERATION}:0123456789abcdef`, /another definition of state generation/],
     ] as const) {
       await wh.client.command({ query: `ALTER TABLE deployment_state MODIFY COMMENT '${newer}'` });
-      const old = new Rollups(wh.client);
+      const old = new EntityStates(wh.client);
       await expect(old.catchUp()).rejects.toThrow(StatesOutdatedError);
       await expect(old.catchUp()).rejects.toThrow(message);
       expect(await count()).toBe(rows);
@@ -262,7 +262,7 @@ describe('entity state catch-up', () => {
     await wh.client.command({
       query: "ALTER TABLE deployment_state MODIFY COMMENT 'state:0123456789abcdef'",
     });
-    const report = await new Rollups(wh.client).catchUp();
+    const report = await new EntityStates(wh.client).catchUp();
     expect(report.rebuilt).toEqual(['deployment', 'change']);
     await expectExact();
     // …unless its definition is the same: a new generation rebuilds only the states it changed.
@@ -274,11 +274,11 @@ describe('entity state catch-up', () => {
     expect(stamp).toMatch(new RegExp(`^state:g${STATES_GENERATION}:[0-9a-f]{16}$`));
     const older = stamp.replace(`state:g${STATES_GENERATION}:`, `state:g${STATES_GENERATION - 1}:`);
     await wh.client.command({ query: `ALTER TABLE review_state MODIFY COMMENT '${older}'` });
-    expect((await new Rollups(wh.client).catchUp()).rebuilt).toEqual([]);
+    expect((await new EntityStates(wh.client).catchUp()).rebuilt).toEqual([]);
   });
 
   it('does not list a period that a changed entity left empty', async () => {
-    const rollups = new Rollups(wh.client);
+    const rollups = new EntityStates(wh.client);
     const deploy = (id: string, time: string) => ({
       id,
       source: 'test/rollups',
@@ -290,7 +290,7 @@ describe('entity state catch-up', () => {
     await insert([deploy('alone-1', '2025-09-03T10:00:00Z')]);
     await rollups.catchUp();
     const q = { period: 'week', team: 'team-empty' } as const;
-    const weeks = async (id: string) => (await queryKpi(wh.client, id, q)).points.map((p) => p.periodStart);
+    const weeks = async (id: string) => (await queryKpi(new EntityStates(wh.client), id, q)).points.map((p) => p.periodStart);
     expect(await weeks('deployment_frequency')).toEqual(['2025-09-01']);
     // An earlier event of the same deployment: it was deployed a month before, its old week is empty.
     await insert([deploy('alone-0', '2025-08-06T10:00:00Z')]);
@@ -300,7 +300,7 @@ describe('entity state catch-up', () => {
   });
 
   it('catches up a late event for an old entity and an event stored while a catch-up ran', async () => {
-    const rollups = new Rollups(wh.client, { lagMs: 5_000 });
+    const rollups = new EntityStates(wh.client, { lagMs: 5_000 });
     await rollups.catchUp();
     const defect = events.find((e) => e.type === 'defect.reported') as {
       data: { defectId: string };
@@ -331,7 +331,7 @@ describe('entity state catch-up', () => {
     const key = `shewhart-test:rollups:${randomBytes(6).toString('hex')}`;
     const locks = [0, 1].map(() => new RedisLock({ url: 'redis://127.0.0.1:6379', key }));
     try {
-      const [a, b] = locks.map((l) => new Rollups(wh.client).useLock(l)) as [Rollups, Rollups];
+      const [a, b] = locks.map((l) => new EntityStates(wh.client).useLock(l)) as [EntityStates, EntityStates];
       // Re-sent lifecycle events under new ids: they change stored entities (re-triage, new statuses).
       const again = shuffled(events, 9)
         .slice(0, 400)
@@ -376,7 +376,7 @@ describe('entity state catch-up', () => {
       });
       return rs.json<{ partition: string; name: string }>();
     };
-    const rollups = new Rollups(wh.client, { lagMs: 0 });
+    const rollups = new EntityStates(wh.client, { lagMs: 0 });
     await rollups.catchUp();
     await wh.client.command({ query: 'SYSTEM STOP MERGES deployment_state' });
     try {
@@ -415,7 +415,7 @@ describe('entity state catch-up', () => {
 
   it('never lets a catch-up of this process write while a read is in flight', async () => {
     const written: string[] = [];
-    const rollups = new Rollups(wh.client, { trace: (step) => written.push(step) });
+    const rollups = new EntityStates(wh.client, { trace: (step) => written.push(step) });
     await rollups.catchUp();
     await insert(
       events

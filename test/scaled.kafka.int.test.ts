@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IncomingMessage, KafkaBus, TOPICS } from '../packages/bus/src/index.js';
-import { DEAD_LETTER_HEADERS } from '../services/worker/src/dead-letter.js';
+import { DEAD_LETTER_HEADERS } from '../packages/ingest/src/dead-letter.js';
 import { eventually, kafkaBrokers, uniqueName } from './setup/kafka.js';
 import {
   handledBy,

@@ -39,13 +39,13 @@ describe('one query for every team', () => {
     async (_id, kpi) => {
       for (const grain of ['week', 'month'] as const) {
         const dim = kpi.dimension?.default;
-        const byTeam = await queryByTeam(rt.warehouse.client, kpi, grain, { dim, asOf: new Date(asOf) });
+        const byTeam = await queryByTeam(rt.storage.states, kpi, grain, { dim, asOf: new Date(asOf) });
         if (!kpi.byTeamSql && byTeamSql(kpi.sql(grain)) === undefined) {
           expect(byTeam).toBeUndefined(); // the refresh falls back to one query per team
           continue;
         }
         for (const team of teams) {
-          const single = await queryKpi(rt.warehouse.client, kpi.id, {
+          const single = await queryKpi(rt.storage.states, kpi.id, {
             period: grain,
             team,
             asOf,

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type EmbeddedRuntime, startEmbedded } from '@shewhart/cli/runtime';
 import { createLogger, loadConfig } from '@shewhart/config';
+import { type EmbeddedRuntime, startEmbedded } from '@shewhart/runtime';
+import type { Warehouse } from '@shewhart/warehouse';
 import { expect } from 'vitest';
 
 /**
@@ -11,6 +12,7 @@ import { expect } from 'vitest';
  */
 export async function startTestRuntime(env: Record<string, string> = {}): Promise<
   EmbeddedRuntime & {
+    warehouse: Warehouse;
     dataDir: string;
     post(body: unknown, init?: RequestInit): Promise<Response>;
     dispose(): Promise<void>;
@@ -30,6 +32,7 @@ export async function startTestRuntime(env: Record<string, string> = {}): Promis
       ...Object.fromEntries(Object.entries(init).filter(([k]) => k !== 'headers')),
     });
   return Object.assign(runtime, {
+    warehouse: runtime.storage.warehouse,
     dataDir,
     post,
     dispose: async () => {

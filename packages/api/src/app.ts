@@ -1,49 +1,94 @@
-import type { ClickHouseClient } from '@clickhouse/client';
-import { type Bus, BusUnavailableError, LockUnavailableError, TOPICS } from '@shewhart/bus';
-import { validateBatch } from '@shewhart/events';
+import fastifySwagger from '@fastify/swagger';
+import type { BaselineRefresher } from '@shewhart/baselines';
+import type { Bus } from '@shewhart/bus';
+import type { EntityStates } from '@shewhart/kpi';
 import type { ObjectiveService } from '@shewhart/objectives';
-import { StorageUnavailableError } from '@shewhart/warehouse';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyRequest,
-  LogController,
-} from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
-import { TokenSet } from './auth.js';
-import { objectiveLookup, registerBaselineRoutes } from './baseline.routes.js';
-import { type ParsedBody, parseJsonBody, parseNdjsonBody } from './body.js';
+import { type Access, Authenticator, type TokenLists } from './auth.js';
+import { registerBaselineRoutes } from './baseline.routes.js';
+import { type BodyLimits, checkShape, DEFAULT_BODY_LIMITS, decodeBody } from './body.js';
+import { ApiError, sendError } from './errors.js';
+import { registerIngestRoutes } from './ingest.routes.js';
 import { registerKpiRoutes } from './kpi.routes.js';
 import { collectorMetrics } from './metrics.js';
 
-const EMPTY = Buffer.alloc(0);
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route (see auth.ts). Every route declares it; there is no default. */
+    access?: Access;
+  }
+  interface FastifyInstance {
+    /** Every route of the app with the access it declared (for the docs and the auth tests). */
+    routeList: { method: string; url: string; access: Access | undefined }[];
+  }
+}
 
-export interface CollectorAppOptions {
+export interface HttpAppOptions {
   bus: Bus;
   logger: FastifyBaseLogger;
   registry: Registry;
-  tokens: readonly string[];
+  auth: TokenLists;
+  /** A per-process token with every permission, for in-process clients (import, demo). */
+  internalToken?: string;
   maxBodyBytes: number;
+  /** The longest a read may take before it is answered 503 with Retry-After. */
+  requestTimeoutMs: number;
+  limits?: BodyLimits;
   /** False while starting or draining; drives /readyz. */
   isReady: () => boolean;
-  /** When given, the query API (`/v1/kpis`) is served from this warehouse. */
-  warehouse?: ClickHouseClient;
-  /** The quality objectives, when an objectives file is configured. */
+  /** When given, the query API (KPIs, charts, baselines, signals, objectives) is served from these states. */
+  states?: EntityStates;
   objectives?: ObjectiveService;
+  refresher?: BaselineRefresher;
 }
 
+/** Routes anyone may call, whatever tokens are configured (docs/reliability.md). */
+export const PUBLIC_ROUTES = ['/healthz', '/readyz', '/metrics', '/openapi.json'] as const;
+
 /**
- * The collector's HTTP surface: `POST /v1/events` exactly as docs/events.md says, the KPI query API, and
- * the operational endpoints. Returns an app that is not yet listening.
+ * The HTTP app of every runtime: ingest, the query API and the operational endpoints, with one
+ * authentication check on the matched route, one error map and request schemas that are also the
+ * OpenAPI document. Returns an app that is not yet listening.
  */
-export function buildCollectorApp(options: CollectorAppOptions): FastifyInstance {
+export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
+  const limits = options.limits ?? DEFAULT_BODY_LIMITS;
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.maxBodyBytes,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // A client that trickles its request in is cut off: the whole request must arrive in this time.
+    requestTimeout: options.requestTimeoutMs * 2,
   });
-  const tokens = new TokenSet(options.tokens);
+  const routeList: FastifyInstance['routeList'] = [];
+  app.decorate('routeList', routeList);
+  app.addHook('onRoute', (route) => {
+    const access = (route.config as { access?: Access } | undefined)?.access;
+    // Every route says who may call it: a route without a declaration is a bug, refused at start-up.
+    if (access === undefined) throw new Error(`route ${route.method} ${route.url} declares no access`);
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routeList.push({ method, url: route.url, access });
+    }
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  void app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Shewhart HTTP API',
+        version: '1',
+        description:
+          'Ingest quality events; read KPIs, control charts, process performance baselines, signals and objectives.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  const auth = new Authenticator(options.auth, options.internalToken);
 
   // While closing, answer in-flight requests with `Connection: close` so keep-alive sockets end with
   // their response and close() returns as soon as the last acknowledgement was sent.
@@ -55,113 +100,77 @@ export function buildCollectorApp(options: CollectorAppOptions): FastifyInstance
     if (closing) reply.header('connection', 'close');
     return payload;
   });
-  const metrics = collectorMetrics(options.registry);
 
-  // Bodies are parsed by us (not by Fastify) so that malformed JSON is reported in the docs/events.md error
-  // shape, and NDJSON line numbers map to event indexes.
+  // Authentication on the route the router matched — never on the raw URL, which can be spelled many
+  // ways. A request that matches no route needs a valid token too before it learns that (deny by default).
+  app.addHook('onRequest', async (request) => {
+    const access = request.is404 ? undefined : request.routeOptions.config.access;
+    if (!request.is404 && access === undefined) {
+      throw new Error(`route ${request.routeOptions.url} declares no access`);
+    }
+    const verdict = auth.check(request.headers.authorization, access);
+    if (verdict === 'missing') throw new ApiError('unauthorized', 'a bearer token is required');
+    if (verdict === 'unknown') throw new ApiError('unauthorized', 'unknown token');
+    if (verdict === 'forbidden') {
+      throw new ApiError(
+        'forbidden',
+        `this token may not ${access === 'ingest' ? 'ingest events' : access === 'decide' ? 'record decisions' : 'read'}`,
+      );
+    }
+  });
+
+  // Bodies are read as bytes: JSON must be UTF-8 (RFC 8259), and its nesting and size are measured
+  // before anything is built from it. The ingest route reads its own (events.md error shape, NDJSON).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     ['application/json', 'application/x-ndjson'],
-    { parseAs: 'string' },
-    (_req, body, done) => done(null, body),
-  );
-
-  app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/v1/')) return;
-    const verdict = tokens.check(request.headers.authorization);
-    if (verdict === 'missing') {
-      reply.header('www-authenticate', 'Bearer realm="shewhart"');
-      return reply.code(401).send({ error: 'unauthorized', message: 'a bearer token is required' });
-    }
-    if (verdict === 'unknown') return reply.code(403).send({ error: 'forbidden', message: 'unknown token' });
-  });
-
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    if (error instanceof LockUnavailableError || error instanceof StorageUnavailableError) {
-      // The KPI states could not be caught up (the shared lock or the warehouse is unreachable).
-      request.log.warn({ err: error }, 'query unavailable');
-      return reply
-        .code(503)
-        .header('retry-after', '5')
-        .send({ error: 'unavailable', message: 'KPI data are being brought up to date; retry later' });
-    }
-    const status = error.statusCode ?? 500;
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    const kind =
-      status === 413
-        ? 'payload_too_large'
-        : status === 415
-          ? 'unsupported_media_type'
-          : status < 500
-            ? 'bad_request'
-            : 'internal';
-    void reply.code(status).send({ error: kind, message: status >= 500 ? 'internal error' : error.message });
-  });
-
-  app.post('/v1/events', async (request: FastifyRequest<{ Body: string }>, reply) => {
-    const parsed = parseBody(request);
-    if (!parsed.ok) {
-      metrics.requests.inc({ status: '400' });
-      return reply.code(400).send({ errors: parsed.errors });
-    }
-    const validation = validateBatch(parsed.items);
-    if (!validation.ok) {
-      metrics.requests.inc({ status: '400' });
-      metrics.events.inc({ outcome: 'rejected' }, parsed.items.length);
-      return reply.code(400).send({ errors: validation.errors });
-    }
-    const events = validation.events;
-    metrics.batchSize.observe(events.length);
-    if (events.length === 0) return reply.code(202).send({ accepted: 0, duplicates: 0 });
-    const stop = metrics.ackLatency.startTimer();
-    try {
-      const inProcess = options.bus.kind === 'memory';
-      const receipt = await options.bus.publish(
-        TOPICS.events,
-        events.map((e) =>
-          inProcess
-            ? { key: e.team, value: EMPTY, payload: e }
-            : { key: e.team, value: Buffer.from(JSON.stringify(e)) },
-        ),
-      );
-      stop();
-      const duplicates = receipt.outcome?.duplicates ?? 0;
-      metrics.events.inc({ outcome: 'accepted' }, events.length - duplicates);
-      if (duplicates > 0) metrics.events.inc({ outcome: 'duplicate' }, duplicates);
-      metrics.requests.inc({ status: '202' });
-      return reply.code(202).send({ accepted: events.length, duplicates });
-    } catch (error) {
-      if (error instanceof BusUnavailableError || error instanceof StorageUnavailableError) {
-        const retryAfter = error instanceof BusUnavailableError ? error.retryAfterSeconds : 5;
-        request.log.warn({ err: error }, 'ingest unavailable');
-        metrics.requests.inc({ status: '503' });
-        return reply
-          .code(503)
-          .header('retry-after', String(retryAfter))
-          .send({ error: 'unavailable', message: 'storage is unavailable; nothing was stored, retry later' });
+    { parseAs: 'buffer' },
+    (request, body, done) => {
+      if (request.routeOptions.url === '/v1/events') return done(null, body);
+      const decoded = decodeBody(body as Buffer);
+      if (!decoded.ok) return done(new ApiError('invalid', 'body is not valid UTF-8'), undefined);
+      if (decoded.text.trim() === '') return done(null, undefined);
+      try {
+        checkShape(decoded.text, limits);
+        done(null, JSON.parse(decoded.text));
+      } catch (error) {
+        const e = error as Error & { kind?: string };
+        done(e.kind ? e : new ApiError('invalid', `body is not valid JSON: ${e.message}`), undefined);
       }
-      metrics.requests.inc({ status: '500' });
-      throw error;
+    },
+  );
+
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      new ApiError('not_found', `no such route: ${request.method} ${request.url.split('?')[0]}`),
+      request,
+      reply,
+    ),
+  );
+
+  const metrics = collectorMetrics(options.registry);
+  app.after(() => {
+    registerIngestRoutes(app, { bus: options.bus, limits, metrics });
+    if (options.states) {
+      const ctx = {
+        states: options.states,
+        objectives: options.objectives,
+        refresher: options.refresher,
+        requestTimeoutMs: options.requestTimeoutMs,
+      };
+      registerKpiRoutes(app, ctx);
+      registerBaselineRoutes(app, ctx);
     }
+    const publicRoute = { config: { access: 'public' as const }, schema: { hide: true } };
+    app.get('/healthz', publicRoute, async () => ({ status: 'ok' }));
+    app.get('/readyz', publicRoute, async (_request, reply) =>
+      options.isReady() ? { status: 'ready' } : reply.code(503).send({ status: 'not ready' }),
+    );
+    app.get('/metrics', publicRoute, async (_request, reply) =>
+      reply.header('content-type', options.registry.contentType).send(await options.registry.metrics()),
+    );
+    app.get('/openapi.json', publicRoute, async () => app.swagger());
   });
-
-  if (options.warehouse) {
-    registerKpiRoutes(app, options.warehouse, options.objectives);
-    registerBaselineRoutes(app, options.warehouse, objectiveLookup(options.objectives));
-  }
-
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) =>
-    options.isReady() ? { status: 'ready' } : reply.code(503).send({ status: 'not ready' }),
-  );
-  app.get('/metrics', async (_request, reply) =>
-    reply.header('content-type', options.registry.contentType).send(await options.registry.metrics()),
-  );
   return app;
-}
-
-function parseBody(request: FastifyRequest<{ Body: string }>): ParsedBody {
-  const text = typeof request.body === 'string' ? request.body : '';
-  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  return type === 'application/x-ndjson' ? parseNdjsonBody(text) : parseJsonBody(text);
 }

@@ -1,26 +1,59 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /**
- * Bearer-token check. Tokens are compared as SHA-256 digests with a constant-time comparison, so
- * neither the length nor the content of a configured token leaks through timing.
+ * What a route needs. Declared on every route (`config.access`) and checked on the route the router
+ * matched — never on the raw URL, which can be spelled many ways (`/%761/events`, absolute form, `//`).
+ * `decide` (record a rebase or an assignable cause) implies `read`. A request that matches no route
+ * needs a valid token of any kind before it learns that (deny by default).
  */
-export class TokenSet {
-  readonly #digests: Buffer[];
-  constructor(tokens: readonly string[]) {
-    this.#digests = tokens.map(digest);
+export type Access = 'public' | 'read' | 'ingest' | 'decide';
+
+export interface TokenLists {
+  ingest: readonly string[];
+  read: readonly string[];
+  decide: readonly string[];
+}
+
+type Scope = Exclude<Access, 'public'>;
+
+/** 'missing' → 401, 'unknown' → 401 (a token we do not know), 'forbidden' → 403 (known, not allowed). */
+export type Verdict = 'ok' | 'missing' | 'unknown' | 'forbidden';
+
+/**
+ * Bearer tokens per scope. Tokens are compared as SHA-256 digests, with a constant-time comparison over
+ * every configured token, so neither the length nor the content of a token leaks through timing.
+ */
+export class Authenticator {
+  readonly #tokens: { digest: Buffer; scopes: Set<Scope> }[] = [];
+
+  /** `internalToken`: a per-process token with every scope, for in-process clients (import, demo). */
+  constructor(lists: TokenLists, internalToken?: string) {
+    const add = (token: string, scope: Scope) => {
+      const d = digest(token);
+      const found = this.#tokens.find((t) => t.digest.equals(d));
+      if (found) found.scopes.add(scope);
+      else this.#tokens.push({ digest: d, scopes: new Set([scope]) });
+    };
+    for (const scope of ['ingest', 'read', 'decide'] as const) for (const t of lists[scope]) add(t, scope);
+    // Authentication is on when any token is configured; the internal token alone does not turn it on.
+    this.enabled = this.#tokens.length > 0;
+    if (internalToken) for (const scope of ['ingest', 'read', 'decide'] as const) add(internalToken, scope);
   }
-  get enabled(): boolean {
-    return this.#digests.length > 0;
-  }
-  /** 'missing' → 401, 'unknown' → 403. */
-  check(authorization: string | undefined): 'ok' | 'missing' | 'unknown' {
-    if (!this.enabled) return 'ok';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+
+  readonly enabled: boolean;
+
+  /** `access` undefined: a request that matched no route (any valid token will do). */
+  check(authorization: string | undefined, access: Access | undefined): Verdict {
+    if (!this.enabled || access === 'public') return 'ok';
+    const match = /^Bearer[ ]+([\x21-\x7e]+)[ ]*$/i.exec(authorization ?? '');
     if (!match) return 'missing';
     const candidate = digest(match[1] as string);
-    let ok = false;
-    for (const d of this.#digests) ok = timingSafeEqual(d, candidate) || ok;
-    return ok ? 'ok' : 'unknown';
+    let found: Set<Scope> | undefined;
+    for (const t of this.#tokens) if (timingSafeEqual(t.digest, candidate)) found = t.scopes;
+    if (!found) return 'unknown';
+    if (access === undefined) return 'ok';
+    const allowed = found.has(access) || (access === 'read' && found.has('decide'));
+    return allowed ? 'ok' : 'forbidden';
   }
 }
 

@@ -1,4 +1,3 @@
-import type { ClickHouseClient } from '@clickhouse/client';
 import {
   addCause,
   causes,
@@ -7,150 +6,180 @@ import {
   listBaselines,
   listSignals,
   rebase,
+  refreshAll,
+  renderKpiChartSvg,
   seriesKeyOf,
 } from '@shewhart/baselines';
-import { findKpi, InvalidKpiQueryError, parseKpiQuery, UnknownKpiError } from '@shewhart/kpi';
+import { assertKnownScope, findKpi, parseKpiQuery, UnknownKpiError } from '@shewhart/kpi';
 import type { ObjectiveService } from '@shewhart/objectives';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { type QueryContext, withinDeadline } from './context.js';
+import {
+  BaselinesQuery,
+  CauseBody,
+  KpiParams,
+  KpiPathParams,
+  RebaseBody,
+  RefreshBody,
+  SeriesQuery,
+  SeriesSelector,
+  SignalsQuery,
+} from './schemas.js';
 
-/** Resolves the objective (and its spec limits) that applies to a chart, when objectives are configured. */
-export type ObjectiveLookup = (query: {
-  kpi: string;
-  team?: string;
-  project?: string;
-  period: string;
-}) => { spec?: { lsl?: number; usl?: number; target?: number }; document: unknown } | undefined;
-
-export function objectiveLookup(service: ObjectiveService | undefined): ObjectiveLookup | undefined {
-  if (!service) return undefined;
-  return (query) => {
-    const o = service.find(query);
-    return o ? { spec: o.spec, document: o } : undefined;
-  };
+/** The objective (and its spec limits) that applies to a chart, when objectives are configured. */
+function objectiveFor(
+  service: ObjectiveService | undefined,
+  query: { kpi: string; team?: string; project?: string; period: string },
+) {
+  const o = service?.find(query);
+  return o ? { spec: o.spec, document: o } : undefined;
 }
 
-const SeriesSelector = {
-  period: z.enum(['day', 'week', 'month', 'quarter']).default('week'),
-  team: z.string().min(1).optional(),
-  project: z.string().min(1).optional(),
-  unit: z.string().optional(),
-  phase: z.string().optional(),
-};
+/** Charts, baselines, decisions and signals (process performance baselines, CMMI OPP/QPM). */
+export function registerBaselineRoutes(app: FastifyInstance, ctx: QueryContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { states } = ctx;
 
-const RebaseBody = z.object({
-  ...SeriesSelector,
-  reason: z.string().trim().min(3, 'a recorded decision needs a reason'),
-  from: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
-    .optional(),
-  decidedBy: z.string().min(1).max(200).default('api'),
-});
-
-/** Charts, baselines, decisions and signals (issue: process performance baselines). */
-export function registerBaselineRoutes(
-  app: FastifyInstance,
-  client: ClickHouseClient,
-  objectives?: ObjectiveLookup,
-): void {
-  app.get<{ Params: { id: string }; Querystring: Record<string, string> }>(
+  r.get(
     '/v1/kpis/:id/chart',
+    {
+      config: { access: 'read' },
+      schema: {
+        summary: 'A KPI series on its control chart: stages, limits, signals, objective (JSON or SVG)',
+        tags: ['baselines'],
+        params: KpiParams,
+        querystring: SeriesQuery,
+      },
+    },
     async (request, reply) =>
-      handle(reply, async () => {
+      withinDeadline(ctx.requestTimeoutMs, async () => {
         const kpi = findKpi(request.params.id);
-        if (!kpi) throw new UnknownKpiError(`unknown KPI: ${request.params.id}`);
-        const q = parseKpiQuery(request.query, kpi);
-        const objective = objectives?.({ kpi: kpi.id, team: q.team, project: q.project, period: q.period });
-        return kpiChart(client, kpi.id, request.query, {
+        if (!kpi)
+          throw new UnknownKpiError(`unknown KPI: ${request.params.id} (GET /v1/kpis lists the catalogue)`);
+        const { format, ...query } = request.query;
+        const q = parseKpiQuery(query, kpi);
+        await assertKnownScope(states, q);
+        const objective = objectiveFor(ctx.objectives, {
+          kpi: kpi.id,
+          team: q.team,
+          project: q.project,
+          period: q.period,
+        });
+        const doc = await kpiChart(states, kpi.id, query, {
           spec: objective?.spec,
           objective: objective?.document,
         });
+        if (format === 'svg') return reply.type('image/svg+xml; charset=utf-8').send(renderKpiChartSvg(doc));
+        return doc;
       }),
   );
 
-  app.get<{ Querystring: { kpi?: string; team?: string } }>('/v1/baselines', async (request) => ({
-    baselines: await listBaselines(client, { kpi: request.query.kpi, team: request.query.team }),
-  }));
+  r.get(
+    '/v1/baselines',
+    {
+      config: { access: 'read' },
+      schema: {
+        summary: 'The latest baseline version of every stored series',
+        tags: ['baselines'],
+        querystring: BaselinesQuery,
+      },
+    },
+    async (request) =>
+      withinDeadline(ctx.requestTimeoutMs, async () => ({
+        baselines: await listBaselines(states.client, request.query),
+      })),
+  );
 
-  app.get<{ Querystring: { kpi?: string; team?: string; since?: string } }>(
+  r.get(
     '/v1/signals',
-    async (request, reply) =>
-      handle(reply, async () => {
-        const since = request.query.since;
-        if (since !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(since)) {
-          throw new InvalidKpiQueryError([{ path: 'since', message: 'must be YYYY-MM-DD' }]);
-        }
-        return { signals: await listSignals(client, request.query) };
-      }),
+    {
+      config: { access: 'read' },
+      schema: {
+        summary: 'Stored special-cause signals, newest point first',
+        tags: ['baselines'],
+        querystring: SignalsQuery,
+      },
+    },
+    async (request) =>
+      withinDeadline(ctx.requestTimeoutMs, async () => ({
+        signals: await listSignals(states.client, request.query),
+      })),
   );
 
-  app.post<{ Params: { kpi: string }; Body: unknown }>('/v1/baselines/:kpi/rebase', async (request, reply) =>
-    handle(reply, async () => {
-      const kpi = knownKpi(request.params.kpi);
-      const body = parseBody(RebaseBody, request.body);
-      return reply.code(201).send(await rebase(client, seriesKeyOf(kpi, body), body));
-    }),
+  r.post(
+    '/v1/baselines/refresh',
+    {
+      config: { access: 'decide' },
+      schema: {
+        summary: 'Refresh every default series now: new provisional baselines and signals are stored',
+        tags: ['baselines'],
+        body: RefreshBody,
+      },
+    },
+    async (request) => {
+      const result = await refreshAll(states, { grains: request.body.grains });
+      return { ...result, failed: result.failed.map((f) => ({ series: f.key, error: f.error })) };
+    },
   );
 
-  app.post<{ Params: { kpi: string }; Body: unknown }>('/v1/baselines/:kpi/causes', async (request, reply) =>
-    handle(reply, async () => {
+  r.post(
+    '/v1/baselines/:kpi/rebase',
+    {
+      config: { access: 'decide' },
+      schema: {
+        summary: 'Re-establish a baseline by a recorded decision (a new stage)',
+        tags: ['baselines'],
+        params: KpiPathParams,
+        body: RebaseBody,
+      },
+    },
+    async (request, reply) => {
       const kpi = knownKpi(request.params.kpi);
-      const body = parseBody(CauseBody, request.body);
+      const body = request.body;
+      await assertKnownScope(states, body);
+      return reply.code(201).send(await rebase(states, seriesKeyOf(kpi, body), body));
+    },
+  );
+
+  r.post(
+    '/v1/baselines/:kpi/causes',
+    {
+      config: { access: 'decide' },
+      schema: {
+        summary: 'Record an assignable cause against one point (Phase-I cleaning)',
+        tags: ['baselines'],
+        params: KpiPathParams,
+        body: CauseBody,
+      },
+    },
+    async (request, reply) => {
+      const kpi = knownKpi(request.params.kpi);
+      const body = request.body;
+      await assertKnownScope(states, body);
       return reply
         .code(201)
-        .send(await addCause(client, seriesKeyOf(kpi, body), { ...body, date: body.periodStart }));
-    }),
+        .send(await addCause(states, seriesKeyOf(kpi, body), { ...body, date: body.periodStart }));
+    },
   );
 
-  app.get<{ Params: { kpi: string }; Querystring: Record<string, string> }>(
+  r.get(
     '/v1/baselines/:kpi/causes',
-    async (request, reply) =>
-      handle(reply, async () => {
+    {
+      config: { access: 'read' },
+      schema: {
+        summary: 'The assignable causes recorded against a series',
+        tags: ['baselines'],
+        params: KpiPathParams,
+        querystring: z.object(SeriesSelector),
+      },
+    },
+    async (request) =>
+      withinDeadline(ctx.requestTimeoutMs, async () => {
         const kpi = knownKpi(request.params.kpi);
-        const sel = parseBody(z.object(SeriesSelector), request.query);
-        return { causes: await causes(client, seriesKeyOf(kpi, sel)) };
+        await assertKnownScope(states, request.query);
+        return { causes: await causes(states.client, seriesKeyOf(kpi, request.query)) };
       }),
   );
-}
-
-const CauseBody = z.object({
-  ...SeriesSelector,
-  periodStart: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD (the start of the period)'),
-  causeCode: z.string().trim().min(1, 'is required (the cause code)'),
-  reference: z.string().trim().min(1, 'is required (the NC/CAR that found the cause)'),
-  note: z.string().max(2000).optional(),
-  recordedBy: z.string().min(1).max(200).default('api'),
-});
-
-/** The collector reads JSON bodies as text (see app.ts): parse and validate one here. */
-function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
-  let raw: unknown = body ?? {};
-  if (typeof raw === 'string') {
-    try {
-      raw = raw.trim() === '' ? {} : JSON.parse(raw);
-    } catch {
-      throw new InvalidKpiQueryError([{ path: '', message: 'body is not valid JSON' }]);
-    }
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    throw new InvalidKpiQueryError(
-      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    );
-  }
-  return parsed.data;
-}
-
-async function handle<T>(reply: FastifyReply, fn: () => Promise<T>): Promise<T | FastifyReply> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof UnknownKpiError)
-      return reply.code(404).send({ error: 'not_found', message: error.message });
-    if (error instanceof InvalidKpiQueryError) {
-      return reply.code(400).send({ error: 'bad_request', message: error.message, issues: error.issues });
-    }
-    throw error;
-  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TokenSet } from './auth.js';
-import { parseJsonBody, parseNdjsonBody } from './body.js';
+import { Authenticator } from './auth.js';
+import { BodyLimitError, decodeBody, parseJsonBody, parseNdjsonBody } from './body.js';
 
 describe('ingest body parsing', () => {
   it('treats a single JSON object as index 0 and an array as a batch', () => {
@@ -23,17 +23,53 @@ describe('ingest body parsing', () => {
   });
 });
 
-describe('bearer tokens', () => {
-  it('is open when no token is configured', () => {
-    expect(new TokenSet([]).check(undefined)).toBe('ok');
+describe('body limits', () => {
+  const limits = { maxDepth: 4, maxItems: 3 };
+  it('refuses nesting beyond the limit before parsing, whatever the brackets are inside strings', () => {
+    expect(() => parseJsonBody('[[[[[1]]]]]', limits)).toThrow(BodyLimitError);
+    expect(parseJsonBody('[[["[[[[[[["]]]', limits)).toEqual({ ok: true, items: [[['[[[[[[[']]] });
+    // A hundred thousand levels: refused without a stack overflow.
+    expect(() => parseJsonBody('['.repeat(100_000), limits)).toThrow(BodyLimitError);
   });
-  it('distinguishes missing from unknown tokens', () => {
-    const t = new TokenSet(['s3cret', 'other']);
-    expect(t.check(undefined)).toBe('missing');
-    expect(t.check('Basic abc')).toBe('missing');
-    expect(t.check('Bearer wrong')).toBe('unknown');
-    expect(t.check('Bearer s3cret')).toBe('ok');
-    expect(t.check('bearer other')).toBe('ok');
-    expect(t.check('Bearer s3cre')).toBe('unknown');
+  it('refuses more events than the limit, in JSON arrays and NDJSON', () => {
+    expect(parseJsonBody('[{},{},{}]', limits).ok).toBe(true);
+    expect(() => parseJsonBody('[{},{},{},{}]', limits)).toThrow(/at most 3 events/);
+    expect(() => parseJsonBody(`[${'{},'.repeat(5_000_000)}{}]`, limits)).toThrow(BodyLimitError);
+    expect(() => parseNdjsonBody('{}\n{}\n{}\n{}', limits)).toThrow(/at most 3 events/);
+  });
+  it('refuses a body that is not UTF-8', () => {
+    expect(decodeBody(Buffer.from([0x7b, 0xff, 0x7d]))).toMatchObject({ ok: false });
+    expect(decodeBody(Buffer.from('{"a":"é"}'))).toEqual({ ok: true, text: '{"a":"é"}' });
+  });
+});
+
+describe('bearer tokens', () => {
+  const none = { ingest: [], read: [], decide: [] };
+  it('is open when no token is configured, even with an internal token', () => {
+    expect(new Authenticator(none).check(undefined, 'read')).toBe('ok');
+    expect(new Authenticator(none, 'internal').check(undefined, 'ingest')).toBe('ok');
+  });
+  it('distinguishes missing, unknown and forbidden tokens, per permission', () => {
+    const a = new Authenticator({ ingest: ['in'], read: ['rd'], decide: ['dc'] }, 'internal');
+    expect(a.check(undefined, 'read')).toBe('missing');
+    expect(a.check('Basic abc', 'read')).toBe('missing');
+    expect(a.check('Bearer wrong', 'read')).toBe('unknown');
+    expect(a.check('Bearer rd', 'read')).toBe('ok');
+    expect(a.check('bearer rd', 'ingest')).toBe('forbidden');
+    expect(a.check('Bearer in', 'ingest')).toBe('ok');
+    expect(a.check('Bearer in', 'read')).toBe('forbidden');
+    expect(a.check('Bearer dc', 'read')).toBe('ok');
+    expect(a.check('Bearer dc', 'decide')).toBe('ok');
+    expect(a.check('Bearer rd', 'decide')).toBe('forbidden');
+    expect(a.check('Bearer internal', 'decide')).toBe('ok');
+    expect(a.check(undefined, 'public')).toBe('ok');
+    // No route matched: any valid token, and only a valid one, learns that.
+    expect(a.check(undefined, undefined)).toBe('missing');
+    expect(a.check('Bearer in', undefined)).toBe('ok');
+  });
+  it('takes a token listed for several permissions with all of them', () => {
+    const a = new Authenticator({ ingest: ['both'], read: ['both'], decide: [] });
+    expect(a.check('Bearer both', 'ingest')).toBe('ok');
+    expect(a.check('Bearer both', 'read')).toBe('ok');
   });
 });

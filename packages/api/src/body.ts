@@ -2,8 +2,79 @@ import type { EventError } from '@shewhart/events';
 
 export type ParsedBody = { ok: true; items: unknown[] } | { ok: false; errors: EventError[] };
 
+/** Request-body limits (docs/reliability.md): beyond them a request is refused whole, nothing stored. */
+export interface BodyLimits {
+  /** Nesting of arrays and objects; an event needs 4 or 5 levels. */
+  maxDepth: number;
+  /** Events in one request (a JSON array's elements, or NDJSON lines). */
+  maxItems: number;
+}
+
+export const DEFAULT_BODY_LIMITS: BodyLimits = { maxDepth: 32, maxItems: 10_000 };
+
+/** A body beyond a limit (413), told before anything is parsed into memory. */
+export class BodyLimitError extends Error {
+  override readonly name = 'BodyLimitError';
+  readonly kind = 'payload_too_large' as const;
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The body as text. JSON must be UTF-8 (RFC 8259 §8.1): a body that is not is refused whole rather than
+ * stored with replacement characters.
+ */
+export function decodeBody(
+  raw: Buffer | string,
+): { ok: true; text: string } | { ok: false; errors: EventError[] } {
+  if (typeof raw === 'string') return { ok: true, text: raw };
+  try {
+    return { ok: true, text: STRICT_UTF8.decode(raw) };
+  } catch {
+    return { ok: false, errors: [{ index: 0, path: [], message: 'body is not valid UTF-8' }] };
+  }
+}
+
+/**
+ * One linear pass over JSON text that measures its nesting and, for a top-level array, its elements —
+ * before `JSON.parse` builds anything: a 16 MiB body of five million empty objects, or of nested
+ * brackets a hundred thousand deep, is refused in milliseconds instead of exhausting memory or the stack.
+ */
+export function checkShape(text: string, limits: BodyLimits, start = 0, end = text.length): void {
+  let depth = 0;
+  let items = 0;
+  let topArray = false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // skip a string, honouring escapes
+      for (i++; i < end; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+      continue;
+    }
+    if (c === 0x5b || c === 0x7b) {
+      if (depth === 0 && c === 0x5b) topArray = true;
+      depth++;
+      if (depth > limits.maxDepth) {
+        throw new BodyLimitError(`body nests deeper than ${limits.maxDepth} levels`);
+      }
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    } else if (c === 0x2c && depth === 1 && topArray) {
+      items++; // elements = commas + 1
+      if (items >= limits.maxItems) {
+        throw new BodyLimitError(`a request carries at most ${limits.maxItems} events; split the batch`);
+      }
+    }
+  }
+}
+
 /** A JSON body is one event (index 0) or an array of events. */
-export function parseJsonBody(text: string): ParsedBody {
+export function parseJsonBody(text: string, limits: BodyLimits = DEFAULT_BODY_LIMITS): ParsedBody {
+  checkShape(text, limits);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -17,13 +88,18 @@ export function parseJsonBody(text: string): ParsedBody {
 }
 
 /** NDJSON: one event per non-blank line; `index` counts events, so blank lines do not shift it. */
-export function parseNdjsonBody(text: string): ParsedBody {
+export function parseNdjsonBody(text: string, limits: BodyLimits = DEFAULT_BODY_LIMITS): ParsedBody {
   const items: unknown[] = [];
   const errors: EventError[] = [];
   for (const line of text.split('\n')) {
     const trimmed = line.trim();
     if (trimmed === '') continue;
     const index = items.length;
+    if (index >= limits.maxItems) {
+      throw new BodyLimitError(`a request carries at most ${limits.maxItems} events; split the batch`);
+    }
+    // Each line is one event: its own nesting is bounded like a JSON body's (one level less).
+    checkShape(trimmed, { ...limits, maxItems: Number.POSITIVE_INFINITY });
     try {
       items.push(JSON.parse(trimmed));
     } catch (error) {

@@ -1,5 +1,11 @@
-import type { ClickHouseClient } from '@clickhouse/client';
-import { findKpi, type Grain, InvalidKpiQueryError, parseKpiQuery, UnknownKpiError } from '@shewhart/kpi';
+import {
+  type EntityStates,
+  findKpi,
+  type Grain,
+  InvalidKpiQueryError,
+  parseKpiQuery,
+  UnknownKpiError,
+} from '@shewhart/kpi';
 import type { CapabilityResult, RuleName, SpecLimits } from '@shewhart/spc';
 import type { EvaluatedPoint, StageEvaluation } from './evaluate.js';
 import { type RefreshOptions, refreshSeries } from './refresh.js';
@@ -49,7 +55,7 @@ export interface ChartRequest {
  * chart document; `from`/`to` only narrow the points shown — limits always come from the full history.
  */
 export async function kpiChart(
-  client: ClickHouseClient,
+  states: EntityStates,
   kpiId: string,
   request: ChartRequest,
   extras: { spec?: SpecLimits; objective?: unknown; rules?: readonly string[] } = {},
@@ -65,7 +71,7 @@ export async function kpiChart(
     grain: q.period,
   };
   const options: RefreshOptions = { spec: extras.spec, rules: extras.rules, asOf: q.asOf };
-  const refreshed = await refreshSeries(client, key, options);
+  const refreshed = await refreshSeries(states, key, options);
   const ev = refreshed.evaluation;
   const inRange = (d: string) =>
     (!q.from || Date.parse(`${d}T00:00:00Z`) >= q.from.getTime()) &&

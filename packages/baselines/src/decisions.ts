@@ -1,5 +1,4 @@
-import type { ClickHouseClient } from '@clickhouse/client';
-import { findKpi, type KpiDefinition, parseKpiQuery, rollupsOf } from '@shewhart/kpi';
+import { type EntityStates, findKpi, type KpiDefinition, parseKpiQuery } from '@shewhart/kpi';
 import { periodStartOf, ymd } from './periods.js';
 import { refreshSeries } from './refresh.js';
 import { type AssignableCause, type Decision, recordCause, recordDecision, type SeriesKey } from './store.js';
@@ -35,10 +34,15 @@ export function knownKpi(id: string): KpiDefinition {
 
 export class UnknownSeriesError extends Error {
   override readonly name = 'UnknownSeriesError';
+  readonly kind = 'not_found' as const;
 }
 
 export class DecisionInputError extends Error {
   override readonly name = 'DecisionInputError';
+  readonly kind = 'invalid' as const;
+  get issues(): { path: string; message: string }[] {
+    return [{ path: this.path, message: this.message.slice(this.path.length + 2) }];
+  }
   constructor(
     readonly path: string,
     message: string,
@@ -69,29 +73,29 @@ export interface RebaseResult {
  * (default: the current stage, recomputed from its data as they are now).
  */
 export function rebase(
-  client: ClickHouseClient,
+  states: EntityStates,
   key: SeriesKey,
   input: { from?: string; reason: string; decidedBy: string },
 ): Promise<RebaseResult> {
   // The decision is taken against the stages as they are, with no other refresh in between.
-  return rollupsOf(client).exclusive(() => rebaseNow(client, key, input));
+  return states.exclusive(() => rebaseNow(states, key, input));
 }
 
 async function rebaseNow(
-  client: ClickHouseClient,
+  states: EntityStates,
   key: SeriesKey,
   input: { from?: string; reason: string; decidedBy: string },
 ): Promise<RebaseResult> {
-  const before = await refreshSeries(client, key);
+  const before = await refreshSeries(states, key);
   const from = input.from ? periodOf(input.from, key) : before.evaluation.stages.at(-1)?.from;
   if (!from)
     throw new DecisionInputError('from', 'the series has no data yet; give the period to start from');
-  const decision = await recordDecision(client, key, {
+  const decision = await recordDecision(states.client, key, {
     effectiveFrom: from,
     reason: input.reason,
     decidedBy: input.decidedBy,
   });
-  const after = await refreshSeries(client, key);
+  const after = await refreshSeries(states, key);
   return {
     decision,
     stages: after.evaluation.stages.map((s) => ({
@@ -115,21 +119,21 @@ export interface CauseResult {
 
 /** Records an assignable cause against the point of the period containing `date`, then refreshes. */
 export function addCause(
-  client: ClickHouseClient,
+  states: EntityStates,
   key: SeriesKey,
   input: { date: string; causeCode: string; reference: string; note?: string; recordedBy: string },
 ): Promise<CauseResult> {
-  return rollupsOf(client).exclusive(() => addCauseNow(client, key, input));
+  return states.exclusive(() => addCauseNow(states, key, input));
 }
 
 async function addCauseNow(
-  client: ClickHouseClient,
+  states: EntityStates,
   key: SeriesKey,
   input: { date: string; causeCode: string; reference: string; note?: string; recordedBy: string },
 ): Promise<CauseResult> {
   const periodStart = periodOf(input.date, key);
-  const cause = await recordCause(client, key, { ...input, periodStart });
-  const after = await refreshSeries(client, key);
+  const cause = await recordCause(states.client, key, { ...input, periodStart });
+  const after = await refreshSeries(states, key);
   const stage = after.evaluation.stages.find(
     (s) => s.from <= periodStart && (s.to === null || periodStart <= s.to),
   );

@@ -1,12 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
+  type EntityStates,
   findKpi,
   GRAINS,
   type Grain,
   type KpiDefinition,
   type KpiPoint,
   queryKpi,
-  rollupsOf,
 } from '@shewhart/kpi';
 import { CONSTANTS_TABLE_ID, type SpecLimits } from '@shewhart/spc';
 import { type BaselineVersion, evaluateSeries, type SeriesEvaluation } from './evaluate.js';
@@ -96,23 +96,24 @@ export interface RefreshedSeries {
  * lock, across processes, so version numbers never collide and no catch-up changes the states they read.
  */
 export function refreshSeries(
-  client: ClickHouseClient,
+  states: EntityStates,
   key: SeriesKey,
   options: RefreshOptions = {},
 ): Promise<RefreshedSeries> {
-  return rollupsOf(client).exclusive(() => refreshNow(client, key, options));
+  return states.exclusive(() => refreshNow(states, key, options));
 }
 
 async function refreshNow(
-  client: ClickHouseClient,
+  states: EntityStates,
   key: SeriesKey,
   options: RefreshOptions,
 ): Promise<RefreshedSeries> {
+  const client = states.client;
   const kpi = findKpi(key.kpi);
   if (!kpi) throw new Error(`unknown KPI: ${key.kpi}`);
   const series = options.points
     ? { points: options.points }
-    : await queryKpi(client, key.kpi, {
+    : await queryKpi(states, key.kpi, {
         period: key.grain,
         ...(key.team ? { team: key.team } : {}),
         ...(key.project ? { project: key.project } : {}),
@@ -253,7 +254,7 @@ async function refreshNow(
 
 /** Every series worth watching by default: each KPI for the organisation and each team, per grain. */
 export async function refreshAll(
-  client: ClickHouseClient,
+  states: EntityStates,
   options: { grains?: readonly Grain[]; kpis?: readonly KpiDefinition[]; asOf?: Date } = {},
 ): Promise<{
   series: number;
@@ -261,6 +262,7 @@ export async function refreshAll(
   signals: number;
   failed: { key: SeriesKey; error: string }[];
 }> {
+  const client = states.client;
   const rs = await client.query({
     query: 'SELECT DISTINCT team FROM events_raw ORDER BY team',
     format: 'JSONEachRow',
@@ -278,7 +280,7 @@ export async function refreshAll(
   // and its results stored with no catch-up, and no other process's refresh, in between; queries wait
   // for one KPI at most.
   const section = (kpi: KpiDefinition, grain: Grain) =>
-    rollupsOf(client).exclusive(async () => {
+    states.exclusive(async () => {
       const [stored, causesBySeries] = await Promise.all([
         allDecisionsAndVersions(client, kpi.id),
         allCauses(client, kpi.id),
@@ -288,7 +290,7 @@ export async function refreshAll(
       // Every team's series in one query where the KPI's SQL allows it; else one query per team.
       let byTeam: Map<string, KpiPoint[]> | undefined;
       try {
-        byTeam = await queryByTeam(client, kpi, grain, { dim, asOf: options.asOf });
+        byTeam = await queryByTeam(states, kpi, grain, { dim, asOf: options.asOf });
       } catch {
         byTeam = undefined;
       }
@@ -299,7 +301,7 @@ export async function refreshAll(
         try {
           const id = seriesId(key);
           const fresh = (writes.get(id) ?? 0) === (writesAtLoad.get(id) ?? 0);
-          const r = await refreshSeries(client, key, {
+          const r = await refreshSeries(states, key, {
             asOf: options.asOf,
             ...(team !== '' && byTeam ? { points: byTeam.get(team) ?? [] } : {}),
             collectSignals: (k, list) => pending.push({ key: k, signals: list }),
@@ -321,7 +323,7 @@ export async function refreshAll(
         }
       }
       // Baselines first: every signal refers to one. Not if another process may be refreshing too.
-      rollupsOf(client).stillHeld();
+      states.stillHeld();
       await insertBaselineRecords(client, baselines);
       await insertNewSignals(client, pending);
     });

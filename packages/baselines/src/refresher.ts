@@ -1,6 +1,5 @@
-import type { ClickHouseClient } from '@clickhouse/client';
 import { DebouncedTask } from '@shewhart/config';
-import type { Grain } from '@shewhart/kpi';
+import type { EntityStates, Grain } from '@shewhart/kpi';
 import { refreshAll } from './refresh.js';
 
 export interface RefresherLogger {
@@ -17,7 +16,7 @@ export class BaselineRefresher {
   readonly #task: DebouncedTask;
 
   constructor(
-    private readonly client: ClickHouseClient,
+    private readonly states: EntityStates,
     private readonly options: { delayMs?: number; grains?: readonly Grain[]; logger?: RefresherLogger } = {},
   ) {
     this.#task = new DebouncedTask(() => this.#run(), options.delayMs ?? 10_000);
@@ -31,7 +30,7 @@ export class BaselineRefresher {
   async #run(): Promise<void> {
     const started = Date.now();
     try {
-      const r = await refreshAll(this.client, { grains: this.options.grains });
+      const r = await refreshAll(this.states, { grains: this.options.grains });
       this.options.logger?.info(
         {
           series: r.series,

@@ -353,10 +353,13 @@ export async function listSignals(
   const rs = await client.query({
     query: `SELECT kpi, team, project, dim, grain, toString(stage_from) AS stage_from, rule,
                    toString(period_start) AS period_start, baseline_id, value, z, toString(min(detected_at)) AS detected_at
-            FROM signals
-            WHERE ({kpi:Nullable(String)} IS NULL OR kpi = {kpi:Nullable(String)})
-              AND ({team:Nullable(String)} IS NULL OR team = {team:Nullable(String)})
-              AND ({since:Nullable(Date)} IS NULL OR period_start >= {since:Nullable(Date)})
+            -- Filtered in a subquery: the outer toString(...) AS period_start would shadow the column.
+            FROM (
+              SELECT * FROM signals
+              WHERE ({kpi:Nullable(String)} IS NULL OR kpi = {kpi:Nullable(String)})
+                AND ({team:Nullable(String)} IS NULL OR team = {team:Nullable(String)})
+                AND ({since:Nullable(Date)} IS NULL OR period_start >= {since:Nullable(Date)})
+            )
             GROUP BY kpi, team, project, dim, grain, stage_from, rule, period_start, baseline_id, value, z
             ORDER BY period_start DESC, kpi, team, rule`,
     query_params: { kpi: filter.kpi ?? null, team: filter.team ?? null, since: filter.since ?? null },

@@ -1,13 +1,11 @@
-import type { ClickHouseClient } from '@clickhouse/client';
 import {
-  catchUpRollups,
+  type EntityStates,
   type Grain,
   type KpiDefinition,
   type KpiPoint,
   kpiPointOf,
   kpiQueryParams,
   parseKpiQuery,
-  rollupsOf,
 } from '@shewhart/kpi';
 
 /**
@@ -60,7 +58,7 @@ function lastTopLevelSelect(sql: string): number | undefined {
 
 /** Every team's series of one KPI, or undefined when the KPI's SQL cannot be fanned out. */
 export async function queryByTeam(
-  client: ClickHouseClient,
+  states: EntityStates,
   kpi: KpiDefinition,
   grain: Grain,
   options: { dim?: string; asOf?: Date } = {},
@@ -76,9 +74,9 @@ export async function queryByTeam(
     kpi,
   );
   const extras = kpi.extras ?? [];
-  await catchUpRollups(client);
-  const rows = await rollupsOf(client).reading(async () => {
-    const rs = await client.query({
+  await states.catchUp();
+  const rows = await states.reading(async () => {
+    const rs = await states.client.query({
       query: `SELECT scope_team, toString(period_start) AS period_start, numerator, denominator, n, value, provisional${extras
         .map((e) => `, ${e}`)
         .join('')}

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { refreshAll } from '@shewhart/baselines';
 import { type DemoEvent, generateDemo, teamNames } from '@shewhart/cli/demo';
-import { catchUpRollups, queryKpi, rollupsOf } from '@shewhart/kpi';
+import { EntityStates, queryKpi } from '@shewhart/kpi';
 import { type EventRow, migrate, openWarehouse, toEventRow, type Warehouse } from '@shewhart/warehouse';
 import { mib, PeakRss, percentile } from './stats.js';
 
@@ -109,7 +109,7 @@ export interface QueryFigure {
 
 /** Times `reps` runs (after one warm-up) of each weekly KPI query for each scope and range. */
 export async function measureKpiQueries(
-  client: ClickHouseClient,
+  states: EntityStates,
   opts: { kpis: string[]; team: string; reps: number; asOf: string; from: string },
 ): Promise<QueryFigure[]> {
   const figures: QueryFigure[] = [];
@@ -125,11 +125,11 @@ export async function measureKpiQueries(
     for (const [scope, s] of scopes) {
       for (const [range, r] of ranges) {
         const q = { period: 'week', asOf: opts.asOf, ...s, ...r };
-        const warm = await queryKpi(client, kpi, q);
+        const warm = await queryKpi(states, kpi, q);
         const times: number[] = [];
         for (let i = 0; i < opts.reps; i++) {
           const t0 = performance.now();
-          await queryKpi(client, kpi, q);
+          await queryKpi(states, kpi, q);
           times.push(performance.now() - t0);
         }
         times.sort((a, b) => a - b);
@@ -195,19 +195,19 @@ export async function run(args: string[]): Promise<void> {
       `loaded ${load.events} events in ${load.seconds.toFixed(1)} s = ${Math.round(load.events / load.seconds)} events/s (raw insert + materialized views)\n`,
     );
     // As in the embedded runtime: this process is the only writer and notes what it stores.
-    rollupsOf(warehouse.client).trackWrites();
-    const build = await catchUpRollups(warehouse.client);
+    const states = new EntityStates(warehouse.client).trackWrites();
+    const build = await states.catchUp();
     process.stdout.write(
       `entity states built in ${(build.ms / 1000).toFixed(1)} s (first catch-up: every entity folded once)\n`,
     );
     await printTableSizes(warehouse.client);
-    await measureCatchUps(warehouse.client, { events: Number(values.increment), teams, reps: 5 });
+    await measureCatchUps(states, { events: Number(values.increment), teams, reps: 5 });
     const team = teamNames(teams)[Math.min(5, teams - 1)] as string;
     const from = new Date(END.getTime() - 13 * 7 * 86_400_000).toISOString().slice(0, 10);
     process.stdout.write(
       `\nweekly KPI queries (asOf ${END.toISOString().slice(0, 10)}), ${reps} runs each:\n`,
     );
-    await measureKpiQueries(warehouse.client, {
+    await measureKpiQueries(states, {
       kpis: values.kpis.split(',').filter(Boolean),
       team,
       reps,
@@ -219,7 +219,7 @@ export async function run(args: string[]): Promise<void> {
       const times: number[] = [];
       for (let i = 0; i < Number(values['refresh-reps']); i++) {
         const t0 = performance.now();
-        const r = await refreshAll(warehouse.client, { grains: ['week'], asOf: END });
+        const r = await refreshAll(states, { grains: ['week'], asOf: END });
         times.push(performance.now() - t0);
         process.stdout.write(
           `\nfull baseline/signal refresh #${i + 1}: ${r.series} series, ${r.newVersions} new baseline versions, ${r.signals} signals, ${r.failed.length} failed, ${(times.at(-1) as number).toFixed(0)} ms\n`,
@@ -244,7 +244,7 @@ export async function run(args: string[]): Promise<void> {
  * so most touch stored entities, as late events and lifecycle updates do), stored, then one catch-up.
  */
 async function measureCatchUps(
-  client: ClickHouseClient,
+  states: EntityStates,
   opts: { events: number; teams: number; reps: number },
 ): Promise<void> {
   const source = [...generateDemo({ weeks: WEEKS, teams: opts.teams, seed: 1, end: END })];
@@ -255,9 +255,9 @@ async function measureCatchUps(
       const e = rewrite(source[((r * opts.events + i) * 7) % source.length] as DemoEvent, 1);
       rows.push(toEventRow({ ...e, id: `inc${r}:${i}:${e.id}` } as never));
     }
-    await client.insert({ table: 'events_raw', values: rows, format: 'JSONEachRow' });
-    rollupsOf(client).noteWrite();
-    const report = await catchUpRollups(client);
+    await states.client.insert({ table: 'events_raw', values: rows, format: 'JSONEachRow' });
+    states.noteWrite();
+    const report = await states.catchUp();
     times.push(report.ms);
   }
   times.sort((a, b) => a - b);

@@ -101,6 +101,8 @@ export interface TopicSpec {
 /** Thrown when the transport is unavailable; collectors answer 503 with Retry-After. */
 export class BusUnavailableError extends Error {
   override readonly name = 'BusUnavailableError';
+  /** Error kind (the HTTP error map answers 503 with Retry-After). */
+  readonly kind = 'unavailable' as const;
   constructor(
     message: string,
     readonly retryAfterSeconds: number,

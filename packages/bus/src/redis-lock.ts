@@ -19,6 +19,8 @@ export interface RedisLockOptions {
 /** The lock could not be taken: held elsewhere past `waitMs`, or Redis unreachable. Retry later. */
 export class LockUnavailableError extends Error {
   override readonly name = 'LockUnavailableError';
+  /** Error kind (the HTTP error map answers 503 with Retry-After). */
+  readonly kind = 'unavailable' as const;
 }
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;

@@ -1,12 +1,8 @@
-import { sharedLock } from '@shewhart/bus';
 import { type AppConfig, createLogger, loadConfig } from '@shewhart/config';
-import { rollupsOf } from '@shewhart/kpi';
-import { migrate, openWarehouse, type Warehouse } from '@shewhart/warehouse';
+import { findRunningServer, openStorage, type Storage, startEmbedded } from '@shewhart/runtime';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { ApiClient } from './api-client.js';
-import { startEmbedded } from './runtime/embedded.runtime.js';
-import { findRunningServer, lockDataDir } from './runtime/instance.js';
 
 /** Flags every data command understands. */
 export interface CommonFlags {
@@ -52,31 +48,9 @@ export function runningApi(flags: CommonFlags, config: AppConfig): ApiClient | u
   return server ? new ApiClient(server.url, token) : undefined;
 }
 
-/** Opens the warehouse directly (migrated), holding the directory lock until closed. */
-export async function openDirect(config: AppConfig): Promise<Warehouse> {
-  const unlock = config.storage.url ? () => {} : lockDataDir(config.storage.dataDir);
-  const lock = sharedLock(config, 'rollups');
-  let warehouse: Warehouse | undefined;
-  try {
-    const opened = await openWarehouse(config.storage);
-    warehouse = opened;
-    const rollups = rollupsOf(opened.client, { lagMs: config.catchUpLagMs });
-    if (lock) rollups.useLock(lock);
-    await rollups.exclusive(() => migrate(opened.client));
-    return {
-      ...opened,
-      close: async () => {
-        await opened.close();
-        await lock?.close();
-        unlock();
-      },
-    };
-  } catch (error) {
-    await warehouse?.close();
-    await lock?.close();
-    unlock();
-    throw error;
-  }
+/** Opens storage directly (migrated), holding the data directory until closed: the runtime's one way. */
+export function openDirect(config: AppConfig): Promise<Storage> {
+  return openStorage(config, { logger: cliLogger(config) });
 }
 
 /**

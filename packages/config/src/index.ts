@@ -21,7 +21,12 @@ export const EnvSchema = z.object({
     .default('shewhart'),
   /** How long one statement may take on the server (a first build of the KPI states takes about a minute at 10 M events). */
   CLICKHOUSE_REQUEST_TIMEOUT_MS: intFrom(600_000, 1_000),
+  /** Comma-separated bearer tokens, one list per permission (a token may be in several lists). */
   SHEWHART_INGEST_TOKENS: optionalString,
+  SHEWHART_READ_TOKENS: optionalString,
+  SHEWHART_DECIDE_TOKENS: optionalString,
+  /** The longest an HTTP request may take before it is answered 503 with Retry-After. */
+  SHEWHART_REQUEST_TIMEOUT_MS: intFrom(30_000, 100),
   SHEWHART_CONFIG: optionalString,
   SHEWHART_MAX_BODY_BYTES: intFrom(16 * 1024 * 1024),
   SHEWHART_HOST: z.string().default('127.0.0.1'),
@@ -72,9 +77,13 @@ export interface StorageConfig {
 
 export interface AppConfig {
   storage: StorageConfig;
-  http: { host: string; port: number; maxBodyBytes: number };
-  /** Ingest tokens (secrets); empty → authentication is off (embedded default on 127.0.0.1). */
-  ingestTokens: string[];
+  http: { host: string; port: number; maxBodyBytes: number; requestTimeoutMs: number };
+  /**
+   * Bearer tokens (secrets) per permission: `ingest` posts events, `read` reads KPIs, charts, baselines
+   * and signals, `decide` records decisions (rebase, assignable causes) and reads. All empty →
+   * authentication is off (the embedded default listens on 127.0.0.1 only).
+   */
+  auth: AuthTokens;
   logLevel: Env['LOG_LEVEL'];
   /** The objectives file (YAML), if any. */
   objectivesFile?: string;
@@ -102,6 +111,18 @@ export interface AppConfig {
   redis: { url: string };
 }
 
+export interface AuthTokens {
+  ingest: string[];
+  read: string[];
+  decide: string[];
+}
+
+const tokenList = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -124,11 +145,17 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
       requestTimeoutMs: e.CLICKHOUSE_REQUEST_TIMEOUT_MS,
       dataDir: e.SHEWHART_DATA_DIR,
     },
-    http: { host: e.SHEWHART_HOST, port: e.PORT, maxBodyBytes: e.SHEWHART_MAX_BODY_BYTES },
-    ingestTokens: (e.SHEWHART_INGEST_TOKENS ?? '')
-      .split(',')
-      .map((t) => t.trim())
-      .filter((t) => t.length > 0),
+    http: {
+      host: e.SHEWHART_HOST,
+      port: e.PORT,
+      maxBodyBytes: e.SHEWHART_MAX_BODY_BYTES,
+      requestTimeoutMs: e.SHEWHART_REQUEST_TIMEOUT_MS,
+    },
+    auth: {
+      ingest: tokenList(e.SHEWHART_INGEST_TOKENS),
+      read: tokenList(e.SHEWHART_READ_TOKENS),
+      decide: tokenList(e.SHEWHART_DECIDE_TOKENS),
+    },
     logLevel: e.LOG_LEVEL,
     objectivesFile: e.SHEWHART_CONFIG,
     writer: { flushRows: e.SHEWHART_FLUSH_ROWS, flushMs: e.SHEWHART_FLUSH_MS },
@@ -162,9 +189,8 @@ export const REDACT_PATHS = [
   '*.password',
   'token',
   '*.token',
-  'ingestTokens',
-  '*.ingestTokens',
+  'auth',
+  '*.auth',
 ];
 export { DebouncedTask } from './debounced.js';
 export { createLogger } from './logger.js';
-export { type ServiceMainOptions, serviceMain } from './service-main.js';

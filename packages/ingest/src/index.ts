@@ -1,4 +1,3 @@
 export { DEAD_LETTER_HEADERS, deadLetterPublisher } from './dead-letter.js';
 export { createEventsHandler, type DeadLetterSink, type EventsConsumerOptions } from './events.consumer.js';
-export { type WorkerMetrics, workerMetrics } from './metrics.js';
-export { scaledTopics, startWorker, type WorkerRuntime } from './worker.runtime.js';
+export { type IngestMetrics, ingestMetrics } from './metrics.js';

@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 
-export function workerMetrics(registry: Registry) {
+export function ingestMetrics(registry: Registry) {
   return {
     outcomes: new Counter({
       name: 'shewhart_worker_events_total',
@@ -29,4 +29,4 @@ export function workerMetrics(registry: Registry) {
   };
 }
 
-export type WorkerMetrics = ReturnType<typeof workerMetrics>;
+export type IngestMetrics = ReturnType<typeof ingestMetrics>;

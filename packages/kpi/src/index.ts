@@ -4,9 +4,7 @@ export {
   backgroundCatchUp,
   type CatchUpOptions,
   type CatchUpReport,
-  catchUpRollups,
-  Rollups,
-  rollupsOf,
+  EntityStates,
   StatesOutdatedError,
 } from './rollups/catch-up.js';
 export {

@@ -1,7 +1,6 @@
-import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import { findKpi, type KpiDefinition } from './catalogue.js';
-import { catchUpRollups, rollupsOf } from './rollups/catch-up.js';
+import type { EntityStates } from './rollups/catch-up.js';
 import { GRAINS, type Grain, PERIOD_BOUNDS } from './sql/common.js';
 
 export interface KpiPoint {
@@ -54,12 +53,15 @@ export const KpiQuery = z
 export type KpiQueryInput = z.input<typeof KpiQuery>;
 export type KpiQueryParams = z.output<typeof KpiQuery> & { dimension?: string };
 
+/** Errors a caller can act on carry a kind; the HTTP API maps each kind to one status in one place. */
 export class UnknownKpiError extends Error {
   override readonly name = 'UnknownKpiError';
+  readonly kind = 'not_found' as const;
 }
 
 export class InvalidKpiQueryError extends Error {
   override readonly name = 'InvalidKpiQueryError';
+  readonly kind = 'invalid' as const;
   constructor(readonly issues: { path: string; message: string }[]) {
     super(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
   }
@@ -103,7 +105,7 @@ export function kpiQueryParams(q: KpiQueryParams): Record<string, unknown> {
  * up to the events stored so far first, so a query always sees every stored event.
  */
 export async function queryKpi(
-  client: ClickHouseClient,
+  states: EntityStates,
   id: string,
   input: KpiQueryInput | Record<string, unknown>,
 ): Promise<KpiSeries> {
@@ -111,9 +113,9 @@ export async function queryKpi(
   if (!kpi) throw new UnknownKpiError(`unknown KPI: ${id}`);
   const q = parseKpiQuery(input as Record<string, unknown>, kpi);
   const extras = kpi.extras ?? [];
-  await catchUpRollups(client);
-  const rows = await rollupsOf(client).reading(async () => {
-    const rs = await client.query({
+  await states.catchUp();
+  const rows = await states.reading(async () => {
+    const rs = await states.client.query({
       query: `SELECT toString(period_start) AS period_start, numerator, denominator, n, value, provisional${extras.map((e) => `, ${e}`).join('')}
               FROM (${kpi.sql(q.period)})
               WHERE ${PERIOD_BOUNDS}
@@ -123,7 +125,42 @@ export async function queryKpi(
     });
     return rs.json<Record<string, unknown>>();
   });
+  // An empty series is an answer only for a scope that exists: a mistyped team is not "no data".
+  if (rows.length === 0) await assertKnownScope(states, q);
   return { kpi: kpi.id, period: q.period, points: rows.map((r) => kpiPointOf(r, extras)) };
+}
+
+/** A team or project no event ever named. */
+export class UnknownScopeError extends Error {
+  override readonly name = 'UnknownScopeError';
+  readonly kind = 'not_found' as const;
+}
+
+/**
+ * Throws `UnknownScopeError` when the team (or the team's project) has no stored event at all. An existing
+ * team with no data in a range is not unknown. Asked only when a result is empty, so it costs nothing on
+ * the common path.
+ */
+export async function assertKnownScope(
+  states: EntityStates,
+  scope: { team?: string | undefined; project?: string | undefined },
+): Promise<void> {
+  if (!scope.team) return;
+  const rs = await states.client.query({
+    query: `SELECT countIf(team = {team:String}) > 0 AS team_known,
+                   countIf(team = {team:String} AND project = {project:String}) > 0 AS project_known
+            FROM events_raw WHERE team = {team:String}`,
+    query_params: { team: scope.team, project: scope.project ?? '' },
+    format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<{ team_known: number | boolean; project_known: number | boolean }>();
+  if (!Number(row?.team_known))
+    throw new UnknownScopeError(`unknown team: ${scope.team} (no event names it)`);
+  if (scope.project && !Number(row?.project_known)) {
+    throw new UnknownScopeError(
+      `unknown project: ${scope.project} of team ${scope.team} (no event names it)`,
+    );
+  }
 }
 
 /** One point from a row of a KPI's SQL (`period_start, numerator, denominator, n, value, provisional`, extras). */

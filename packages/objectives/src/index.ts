@@ -1,4 +1,6 @@
 export * from './evaluate.js';
 export * from './load.js';
+export * from './report.js';
 export * from './schema.js';
+export * from './series.js';
 export * from './service.js';

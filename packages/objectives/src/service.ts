@@ -1,7 +1,7 @@
-import type { ClickHouseClient } from '@clickhouse/client';
-import type { Grain, KpiPoint, KpiQueryParams, KpiSeries } from '@shewhart/kpi';
+import type { EntityStates, Grain, KpiPoint, KpiQueryParams, KpiSeries } from '@shewhart/kpi';
 import { queryKpi } from '@shewhart/kpi';
 import { evaluateObjective, type PeriodEvaluation } from './evaluate.js';
+import { type ReportRange, reportObjectives, seriesQuery } from './report.js';
 import type { Objective } from './schema.js';
 
 export interface ObjectiveReport {
@@ -21,28 +21,16 @@ export function scopeOf(o: Objective): { team?: string; project?: string } {
 /** The objectives over their KPI series; `from`/`to` bound the periods listed. */
 export class ObjectiveService {
   constructor(
-    private readonly client: ClickHouseClient,
+    private readonly states: EntityStates,
     readonly objectives: readonly Objective[],
   ) {}
 
-  async report(range: { from?: string; to?: string; asOf?: string } = {}): Promise<ObjectiveReport[]> {
-    const out: ObjectiveReport[] = [];
-    for (const o of this.objectives) {
-      const series = await this.series(o, range);
-      const ev = evaluateObjective(o, series.points);
-      out.push({ objective: o, ...ev, latest: ev.periods.at(-1) ?? null });
-    }
-    return out;
+  report(range: ReportRange = {}): Promise<ObjectiveReport[]> {
+    return reportObjectives(this.objectives, (o, r) => this.series(o, r), range);
   }
 
-  series(o: Objective, range: { from?: string; to?: string; asOf?: string } = {}): Promise<KpiSeries> {
-    return queryKpi(this.client, o.kpi, {
-      period: o.period,
-      ...scopeOf(o),
-      ...(o.unit ? { unit: o.unit } : {}),
-      ...(o.phase ? { phase: o.phase } : {}),
-      ...range,
-    });
+  series(o: Objective, range: ReportRange = {}): Promise<KpiSeries> {
+    return queryKpi(this.states, o.kpi, seriesQuery(o, range));
   }
 
   /** The objective that applies to a chart of this KPI, scope and period, if exactly one does. */

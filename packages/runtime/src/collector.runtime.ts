@@ -1,11 +1,11 @@
-import { KafkaBus, type RedisLock, sharedLock, topicCatalogue, untilAvailable } from '@shewhart/bus';
+import { buildHttpApp } from '@shewhart/api';
+import { KafkaBus, topicCatalogue, untilAvailable } from '@shewhart/bus';
 import { type AppConfig, ConfigError } from '@shewhart/config';
-import { rollupsOf } from '@shewhart/kpi';
-import { openWarehouse, type Warehouse } from '@shewhart/warehouse';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { buildCollectorApp } from './app.js';
 import { chunkedBus, prefixedBus } from './scaled.bus.js';
+import { orderedShutdown } from './shutdown.js';
+import { openStorage, type Storage } from './storage.js';
 
 export interface ScaledCollector {
   url: string;
@@ -40,23 +40,20 @@ export async function startScaledCollector(options: {
     logger: logger.child({ component: 'kafka' }),
   });
   const bus = chunkedBus(prefixedBus(kafkaBus, kafka.topicPrefix));
-  let warehouse: Warehouse | undefined;
-  let lock: RedisLock | undefined;
+  let storage: Storage | undefined;
   try {
-    if (config.storage.url) warehouse = await openWarehouse(config.storage);
     // KPI queries catch the entity states up; collectors and workers sharing the server take turns.
-    lock = sharedLock(config, 'rollups');
-    const rollups = warehouse ? rollupsOf(warehouse.client, { lagMs: config.catchUpLagMs }) : undefined;
-    if (rollups && lock) rollups.useLock(lock);
+    if (config.storage.url) storage = await openStorage(config, { logger, signal: options.signal });
     let ready = false;
-    const app = buildCollectorApp({
+    const app = buildHttpApp({
       bus,
       logger,
       registry,
-      tokens: config.ingestTokens,
+      auth: config.auth,
       maxBodyBytes: config.http.maxBodyBytes,
+      requestTimeoutMs: config.http.requestTimeoutMs,
       isReady: () => ready,
-      ...(warehouse ? { warehouse: warehouse.client } : {}),
+      ...(storage ? { states: storage.states } : {}),
     });
     // Listening before the broker answers: /healthz works and /readyz says 503 until the topics exist
     // and the producer is connected.
@@ -70,32 +67,22 @@ export async function startScaledCollector(options: {
       throw error;
     }
     ready = true;
-
-    const opened = warehouse;
-    let closing: Promise<void> | undefined;
-    const shutdown = () => {
-      closing ??= (async () => {
-        const deadline = setTimeout(() => {
-          logger.error('shutdown deadline exceeded; exiting');
-          process.exit(1);
-        }, config.shutdownTimeoutMs);
-        deadline.unref();
-        ready = false;
+    const opened = storage;
+    const shutdown = orderedShutdown(
+      [
+        { name: 'not ready', run: () => (ready = false) },
         // Waits for the requests in flight; each ends with its broker acknowledgement or a 503.
-        await app.close();
-        await bus.close();
-        await opened?.close();
-        await lock?.close();
-        clearTimeout(deadline);
-      })();
-      return closing;
-    };
+        { name: 'http', run: () => app.close() },
+        { name: 'bus', run: () => bus.close() },
+        { name: 'storage', run: () => opened?.close() },
+      ],
+      { deadlineMs: config.shutdownTimeoutMs, logger },
+    );
     logger.info({ url, brokers: kafka.brokers, queryApi: opened !== undefined }, 'collector started');
     return { url, isReady: () => ready, shutdown };
   } catch (error) {
     await bus.close().catch(() => undefined);
-    await warehouse?.close().catch(() => undefined);
-    await lock?.close();
+    await storage?.close().catch(() => undefined);
     throw error;
   }
 }

@@ -1,25 +1,28 @@
 import { randomBytes } from 'node:crypto';
+import { buildHttpApp } from '@shewhart/api';
 import { BaselineRefresher } from '@shewhart/baselines';
-import { MemoryBus, sharedLock, TOPICS } from '@shewhart/bus';
-import { buildCollectorApp } from '@shewhart/collector';
+import { MemoryBus, TOPICS } from '@shewhart/bus';
 import type { AppConfig } from '@shewhart/config';
-import { backgroundCatchUp, rollupsOf } from '@shewhart/kpi';
+import { createEventsHandler, ingestMetrics } from '@shewhart/ingest';
+import { backgroundCatchUp } from '@shewhart/kpi';
 import { loadObjectivesFile, ObjectiveService } from '@shewhart/objectives';
-import { EventStore, migrate, openWarehouse, type Warehouse } from '@shewhart/warehouse';
-import { createEventsHandler, workerMetrics } from '@shewhart/worker';
+import { EventStore } from '@shewhart/warehouse';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { lockDataDir, removeServerRecord, writeServerRecord } from './instance.js';
+import { removeServerRecord, writeServerRecord } from './instance.js';
+import { orderedShutdown } from './shutdown.js';
+import { openStorage, type Storage } from './storage.js';
 
 export interface EmbeddedRuntime {
   url: string;
   app: FastifyInstance;
-  warehouse: Warehouse;
+  storage: Storage;
   store: EventStore;
+  refresher: BaselineRefresher;
   /** A token valid for this process when ingest tokens are configured (used by in-process commands). */
   internalToken?: string;
-  /** Ordered shutdown under a deadline: not ready → stop accepting → stop consumer → flush → close. */
+  /** Ordered shutdown under `SHEWHART_SHUTDOWN_TIMEOUT_MS`: not ready → stop accepting → stop consumer → flush → close. */
   shutdown(): Promise<void>;
 }
 
@@ -30,9 +33,6 @@ export interface EmbeddedOptions {
   advertise?: boolean;
   /** Add a random token for in-process clients (import/demo run through the real authenticated path). */
   internalToken?: boolean;
-  shutdownDeadlineMs?: number;
-  /** Quiet period before baselines are refreshed after new data (default 10 s). */
-  refreshDelayMs?: number;
 }
 
 /**
@@ -41,32 +41,19 @@ export interface EmbeddedOptions {
  */
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedRuntime> {
   const { config, logger } = options;
-  const dataDir = config.storage.dataDir;
-  const unlock = config.storage.url ? () => {} : lockDataDir(dataDir);
-  let warehouse: Warehouse | undefined;
+  // Objectives are configuration: a broken file stops start-up with file, line and field.
+  const objectives = config.objectivesFile ? loadObjectivesFile(config.objectivesFile) : undefined;
+  // Own data directory: this process is its only writer. A shared server: others write too.
+  const storage = await openStorage(config, { logger, soleWriter: true });
   try {
+    const { states, warehouse } = storage;
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
-    const metrics = workerMetrics(registry);
-    // Objectives are configuration: a broken file stops start-up with file, line and field.
-    const objectives = config.objectivesFile ? loadObjectivesFile(config.objectivesFile) : undefined;
-    warehouse = await openWarehouse(config.storage);
+    const metrics = ingestMetrics(registry);
     // Entity states catch up right after each stored batch; baselines after a longer quiet period.
-    // This process is the only writer of its data directory: queries skip the catch-up when nothing new.
-    const rollups = rollupsOf(warehouse.client, { logger, lagMs: config.catchUpLagMs });
-    // Own data directory: this process is its only writer. A shared server: others write too.
-    const lock = sharedLock(config, 'rollups');
-    if (lock) rollups.useLock(lock);
-    else rollups.trackWrites();
-    const client = warehouse.client;
-    const report = await rollups.exclusive(() => migrate(client));
-    if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
-    const catchUp = backgroundCatchUp(warehouse.client, { logger });
+    const catchUp = backgroundCatchUp(states, { logger });
     catchUp.notify(); // brings the states up to what is stored (builds them on a new data directory)
-    const refresher = new BaselineRefresher(warehouse.client, {
-      logger,
-      delayMs: options.refreshDelayMs ?? config.baselineRefreshMs,
-    });
+    const refresher = new BaselineRefresher(states, { logger, delayMs: config.baselineRefreshMs });
     const store = new EventStore(warehouse.client, {
       flushRows: config.writer.flushRows,
       flushMs: config.writer.flushMs,
@@ -76,7 +63,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
         metrics.flushRows.observe(f.rows);
         // Noted even when nothing new was stored: a retried flush may find rows an earlier attempt
         // committed without being told so.
-        rollups.noteWrite();
+        states.noteWrite();
         if (f.stored > 0) {
           catchUp.notify();
           refresher.notify();
@@ -101,52 +88,46 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
 
     let ready = false;
     const internalToken = options.internalToken ? randomBytes(24).toString('hex') : undefined;
-    const tokens =
-      config.ingestTokens.length > 0 && internalToken
-        ? [...config.ingestTokens, internalToken]
-        : config.ingestTokens;
-    const app = buildCollectorApp({
+    const app = buildHttpApp({
       bus,
       logger,
       registry,
-      tokens,
+      auth: config.auth,
+      internalToken,
       maxBodyBytes: config.http.maxBodyBytes,
+      requestTimeoutMs: config.http.requestTimeoutMs,
       isReady: () => ready,
-      warehouse: warehouse.client,
-      objectives: objectives ? new ObjectiveService(warehouse.client, objectives) : undefined,
+      states,
+      refresher,
+      objectives: objectives ? new ObjectiveService(states, objectives) : undefined,
     });
     const url = await app.listen({ host: config.http.host, port: config.http.port });
-    if (options.advertise) writeServerRecord(dataDir, url);
+    if (options.advertise) writeServerRecord(config.storage.dataDir, url);
     ready = true;
 
-    const opened = warehouse;
-    let closing: Promise<void> | undefined;
-    const shutdown = () => {
-      closing ??= (async () => {
-        const deadline = setTimeout(() => {
-          logger.error('shutdown deadline exceeded; exiting');
-          process.exit(1);
-        }, options.shutdownDeadlineMs ?? 30_000);
-        deadline.unref();
-        ready = false;
-        if (options.advertise) removeServerRecord(dataDir);
-        await app.close(); // stops accepting and waits for in-flight requests (each waits for its flush)
-        await subscription.stop();
-        await store.close();
-        await refresher.stop();
-        await catchUp.stop();
-        await lock?.close();
-        await bus.close();
-        await opened.close();
-        unlock();
-        clearTimeout(deadline);
-      })();
-      return closing;
-    };
-    return { url, app, warehouse, store, internalToken, shutdown };
+    const shutdown = orderedShutdown(
+      [
+        {
+          name: 'not ready',
+          run: () => {
+            ready = false;
+            if (options.advertise) removeServerRecord(config.storage.dataDir);
+          },
+        },
+        // Stops accepting and waits for the requests in flight (each waits for its flush).
+        { name: 'http', run: () => app.close() },
+        { name: 'consumer', run: () => subscription.stop() },
+        { name: 'writer', run: () => store.close() },
+        { name: 'baseline refresher', run: () => refresher.stop() },
+        { name: 'entity states', run: () => catchUp.stop() },
+        { name: 'bus', run: () => bus.close() },
+        { name: 'storage', run: () => storage.close() },
+      ],
+      { deadlineMs: config.shutdownTimeoutMs, logger },
+    );
+    return { url, app, storage, store, refresher, internalToken, shutdown };
   } catch (error) {
-    await warehouse?.close().catch(() => undefined);
-    unlock();
+    await storage.close().catch(() => undefined);
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { alive, lockDataDir as lockEngineDir } from '@shewhart/warehouse';
+import { alive } from '@shewhart/warehouse';
 
 /**
  * The embedded engine allows one process per data directory. `start` records itself in
@@ -32,9 +32,4 @@ export function findRunningServer(dataDir: string): ServerRecord | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Takes the directory's engine lock; a command run while `shewhart start` holds it goes through HTTP. */
-export function lockDataDir(dataDir: string): () => void {
-  return lockEngineDir(dataDir, 'stop it, or run this command while `shewhart start` serves the directory');
 }

@@ -1,6 +1,5 @@
+import { type AppConfig, ConfigError, createLogger, loadConfig } from '@shewhart/config';
 import type { Logger } from 'pino';
-import { type AppConfig, ConfigError, loadConfig } from './index.js';
-import { createLogger } from './logger.js';
 
 export interface ServiceMainOptions {
   /** e.g. `collector`, `worker`: used in messages and as the logger name. */

@@ -1,23 +1,21 @@
 import {
   type BatchHandler,
   KafkaBus,
-  type RedisLock,
   type Subscription,
-  sharedLock,
   TOPICS,
   topicCatalogue,
   untilAvailable,
 } from '@shewhart/bus';
 import { type AppConfig, ConfigError } from '@shewhart/config';
-import { backgroundCatchUp, rollupsOf } from '@shewhart/kpi';
-import { EventStore, lockDataDir, migrate, openWarehouse, type Warehouse } from '@shewhart/warehouse';
+import { createEventsHandler, deadLetterPublisher, ingestMetrics } from '@shewhart/ingest';
+import { backgroundCatchUp } from '@shewhart/kpi';
+import { EventStore } from '@shewhart/warehouse';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { registerConsumerLag } from './consumer-lag.js';
-import { deadLetterPublisher } from './dead-letter.js';
-import { createEventsHandler } from './events.consumer.js';
 import { startHealthServer } from './health.server.js';
-import { workerMetrics } from './metrics.js';
+import { orderedShutdown } from './shutdown.js';
+import { openStorage, type Storage } from './storage.js';
 
 export interface WorkerRuntime {
   /** Base URL of /healthz, /readyz and /metrics. */
@@ -55,7 +53,7 @@ export async function startWorker(options: {
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const metrics = workerMetrics(registry);
+  const metrics = ingestMetrics(registry);
   let ready = () => false;
   const health = await startHealthServer({
     host: config.http.host,
@@ -65,30 +63,18 @@ export async function startWorker(options: {
   });
   options.onListening?.(health.url);
 
-  const unlock = config.storage.url
-    ? () => {}
-    : lockDataDir(
-        config.storage.dataDir,
-        'each worker needs its own SHEWHART_DATA_DIR (or a shared CLICKHOUSE_URL)',
-      );
-  let warehouse: Warehouse | undefined;
+  let storage: Storage | undefined;
   let bus: KafkaBus | undefined;
-  let lock: RedisLock | undefined;
   try {
-    warehouse = await openWarehouse(config.storage);
     // The KPI entity states catch up after each stored batch; workers sharing a server take turns, and
     // migrate one at a time.
-    lock = sharedLock(config, 'rollups');
-    const rollups = rollupsOf(warehouse.client, { logger, lagMs: config.catchUpLagMs });
-    if (lock) rollups.useLock(lock);
-    const client = warehouse.client;
-    const report = await untilAvailable(
-      () => rollups.exclusive(() => migrate(client)),
+    storage = await openStorage(config, {
       logger,
-      options.signal,
-    );
-    if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
-    const catchUp = backgroundCatchUp(warehouse.client, { logger });
+      signal: options.signal,
+      busyHint: 'each worker needs its own SHEWHART_DATA_DIR (or a shared CLICKHOUSE_URL)',
+    });
+    const { warehouse, states } = storage;
+    const catchUp = backgroundCatchUp(states, { logger });
     catchUp.notify();
 
     const store = new EventStore(warehouse.client, {
@@ -164,41 +150,30 @@ export async function startWorker(options: {
 
     let draining = false;
     ready = () => !draining && subscription.isReady();
-    const opened = warehouse;
-    let closing: Promise<void> | undefined;
-    const shutdown = () => {
-      closing ??= (async () => {
-        const deadline = setTimeout(() => {
-          logger.error('shutdown deadline exceeded; exiting (uncommitted messages are redelivered)');
-          process.exit(1);
-        }, config.shutdownTimeoutMs);
-        deadline.unref();
-        draining = true;
-        // The batch in flight finishes (stored, committed) before the consumer leaves its group; the
-        // writer is flushed only then, and the clients closed last.
-        await subscription.stop();
-        await store.close();
-        await catchUp.stop();
-        await openedBus.close();
-        await lag.close();
-        await opened.close();
-        await lock?.close();
-        unlock();
-        await health.close();
-        clearTimeout(deadline);
-      })();
-      return closing;
-    };
+    const opened = storage;
+    // The batch in flight finishes (stored, committed) before the consumer leaves its group; the writer
+    // is flushed only then, and the clients closed last.
+    const shutdown = orderedShutdown(
+      [
+        { name: 'not ready', run: () => (draining = true) },
+        { name: 'consumer', run: () => subscription.stop() },
+        { name: 'writer', run: () => store.close() },
+        { name: 'entity states', run: () => catchUp.stop() },
+        { name: 'bus', run: () => openedBus.close() },
+        { name: 'consumer lag', run: () => lag.close() },
+        { name: 'storage', run: () => opened.close() },
+        { name: 'health server', run: () => health.close() },
+      ],
+      { deadlineMs: config.shutdownTimeoutMs, logger },
+    );
     logger.info(
-      { url: health.url, topic: topics.events, groupId: kafka.groupId, storage: opened.kind },
+      { url: health.url, topic: topics.events, groupId: kafka.groupId, storage: warehouse.kind },
       'worker started',
     );
     return { url: health.url, isReady: () => ready(), shutdown };
   } catch (error) {
     await bus?.close().catch(() => undefined);
-    await warehouse?.close().catch(() => undefined);
-    await lock?.close();
-    unlock();
+    await storage?.close().catch(() => undefined);
     await health.close();
     throw error;
   }

@@ -36,6 +36,8 @@ export function isTransient(error: unknown): boolean {
 
 export class StorageUnavailableError extends Error {
   override readonly name: string = 'StorageUnavailableError';
+  /** Error kind (the HTTP error map answers 503 with Retry-After). */
+  readonly kind = 'unavailable' as const;
 }
 
 export function backoffMs(attempt: number, baseMs = 100, capMs = 5_000): number {

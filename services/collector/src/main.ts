@@ -1,9 +1,8 @@
 /**
- * The collector of the scaled deployment: `tsx services/collector/src/main.ts` (or
+ * The collector of the scaled deployment: `node --import tsx services/collector/src/main.ts` (or
  * `pnpm --filter @shewhart/collector start`). Configuration from the environment (docs/scaled.md);
  * SIGINT/SIGTERM drain and exit. The embedded all-in-one mode is `pnpm shewhart start`.
  */
-import { serviceMain } from '@shewhart/config';
-import { startScaledCollector } from './scaled.runtime.js';
+import { serviceMain, startScaledCollector } from '@shewhart/runtime';
 
 await serviceMain({ name: 'collector', kafkaRole: 'publishes to Kafka', start: startScaledCollector });

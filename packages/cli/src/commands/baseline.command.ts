@@ -44,11 +44,11 @@ export function register(program: Command): void {
         await api.get<{ baselines: BaselineRow[] }>('/v1/baselines', { kpi: flags.kpi, team: flags.team })
       ).baselines;
     else {
-      const warehouse = await openDirect(config);
+      const storage = await openDirect(config);
       try {
-        rows = await listBaselines(warehouse.client, { kpi: flags.kpi, team: flags.team });
+        rows = await listBaselines(storage.warehouse.client, { kpi: flags.kpi, team: flags.team });
       } finally {
-        await warehouse.close();
+        await storage.close();
       }
     }
     if (!flags.all) {
@@ -114,11 +114,11 @@ export function register(program: Command): void {
         'a server is running on this data directory and keeps its baselines current; stop it to refresh offline',
       );
     }
-    const warehouse = await openDirect(config);
+    const storage = await openDirect(config);
     try {
       const grain = parseKpiQuery({ period: flags.period }).period;
       const started = Date.now();
-      const r = await refreshAll(warehouse.client, { grains: [grain] });
+      const r = await refreshAll(storage.states, { grains: [grain] });
       process.stdout.write(
         `${r.series} series refreshed in ${((Date.now() - started) / 1000).toFixed(1)} s: ${r.newVersions} new baseline versions, ${r.signals} signals evaluated\n`,
       );
@@ -126,7 +126,7 @@ export function register(program: Command): void {
         process.stderr.write(`failed ${f.key.kpi} ${f.key.team || 'org'}: ${f.error}\n`);
       if (r.failed.length > 0) process.exitCode = 1;
     } finally {
-      await warehouse.close();
+      await storage.close();
     }
   });
 
@@ -164,15 +164,15 @@ export function register(program: Command): void {
     };
     if (api) result = await api.post(`/v1/baselines/${encodeURIComponent(kpiId)}/rebase`, body, 'rebase');
     else {
-      const warehouse = await openDirect(config);
+      const storage = await openDirect(config);
       try {
-        result = await rebase(warehouse.client, seriesKeyOf(kpi, flags), {
+        result = await rebase(storage.states, seriesKeyOf(kpi, flags), {
           from: flags.from,
           reason: flags.reason ?? '',
           decidedBy: flags.by ?? 'cli',
         });
       } finally {
-        await warehouse.close();
+        await storage.close();
       }
     }
     process.stdout.write(
@@ -232,14 +232,14 @@ export function register(program: Command): void {
       let result: { cause: { causeId: string; periodStart: string }; excluded: boolean };
       if (api) result = await api.post(`/v1/baselines/${encodeURIComponent(kpiId)}/causes`, body, 'cause');
       else {
-        const warehouse = await openDirect(config);
+        const storage = await openDirect(config);
         try {
-          result = await addCause(warehouse.client, seriesKeyOf(kpi, flags), {
+          result = await addCause(storage.states, seriesKeyOf(kpi, flags), {
             ...body,
             date: flags.periodStart,
           });
         } finally {
-          await warehouse.close();
+          await storage.close();
         }
       }
       process.stdout.write(

@@ -51,17 +51,17 @@ export function registerChart(kpi: Command): void {
     let doc: ChartDocument;
     if (api) doc = await api.get<ChartDocument>(`/v1/kpis/${encodeURIComponent(id)}/chart`, query);
     else {
-      const warehouse = await openDirect(config);
+      const storage = await openDirect(config);
       try {
-        const objective = objectiveServiceFor(warehouse.client, config)?.find({
+        const objective = objectiveServiceFor(storage.states, config)?.find({
           kpi: id,
           team: q.team,
           project: q.project,
           period: q.period,
         });
-        doc = await kpiChart(warehouse.client, id, query, { spec: objective?.spec, objective });
+        doc = await kpiChart(storage.states, id, query, { spec: objective?.spec, objective });
       } finally {
-        await warehouse.close();
+        await storage.close();
       }
     }
     if (flags.plot) {

@@ -1,5 +1,5 @@
-import { describeKpi, findKpi, GRAINS, KPIS, type KpiSeries, parseKpiQuery, queryKpi } from '@shewhart/kpi';
-import { OBJECTIVE_ATTAINMENT } from '@shewhart/objectives';
+import { findKpi, GRAINS, type KpiSeries, parseKpiQuery } from '@shewhart/kpi';
+import { isKnownKpi, kpiCatalogue, OBJECTIVE_ATTAINMENT, querySeries } from '@shewhart/objectives';
 import type { Command } from 'commander';
 import { addCommonFlags, type CommonFlags, configFrom, openDirect, runningApi } from '../context.js';
 import { formatNumber, sparkline, table } from '../format.js';
@@ -24,9 +24,9 @@ export function register(program: Command): void {
   kpi
     .command('list')
     .description('list the KPI catalogue')
-    .option('--format <format>', 'table or json', process.stdout.isTTY ? 'table' : 'table')
+    .option('--format <format>', 'table or json', 'table')
     .action((flags: { format: string }) => {
-      const list = [...KPIS.map(describeKpi), OBJECTIVE_ATTAINMENT];
+      const list = kpiCatalogue();
       if (flags.format === 'json') {
         process.stdout.write(`${JSON.stringify({ kpis: list }, null, 2)}\n`);
         return;
@@ -55,9 +55,7 @@ export function register(program: Command): void {
       .option('--as-of <time>', 'evaluate as of this instant (provisional windows)')
       .option('--format <format>', 'table or json (json prints exactly the API document)', 'table'),
   ).action(async (id: string, flags: ShowFlags) => {
-    const derived = id === OBJECTIVE_ATTAINMENT.id;
-    if (!derived && !findKpi(id))
-      throw new Error(`unknown KPI "${id}"; run \`shewhart kpi list\` for the catalogue`);
+    if (!isKnownKpi(id)) throw new Error(`unknown KPI "${id}"; run \`shewhart kpi list\` for the catalogue`);
     const query = {
       period: flags.period,
       from: flags.from,
@@ -68,20 +66,17 @@ export function register(program: Command): void {
       phase: flags.phase,
       asOf: flags.asOf,
     };
-    const q = parseKpiQuery(query, findKpi(id)); // fail fast with the same messages as the API
+    parseKpiQuery(query, findKpi(id)); // fail fast with the same messages as the API
     const config = configFrom(flags);
     const api = runningApi(flags, config);
     let series: KpiSeries;
     if (api) series = await api.get<KpiSeries>(`/v1/kpis/${encodeURIComponent(id)}`, query);
     else {
-      const warehouse = await openDirect(config);
+      const storage = await openDirect(config);
       try {
-        if (derived) {
-          const service = objectiveServiceFor(warehouse.client, config);
-          series = service ? await service.attainmentFor(q) : { kpi: id, period: q.period, points: [] };
-        } else series = await queryKpi(warehouse.client, id, query as Record<string, unknown>);
+        series = await querySeries(storage.states, objectiveServiceFor(storage.states, config), id, query);
       } finally {
-        await warehouse.close();
+        await storage.close();
       }
     }
     if (flags.format === 'json') {

@@ -1,9 +1,6 @@
-import { sharedLock } from '@shewhart/bus';
-import { rollupsOf } from '@shewhart/kpi';
-import { loadMigrations, migrate, openWarehouse } from '@shewhart/warehouse';
+import { loadMigrations } from '@shewhart/warehouse';
 import type { Command } from 'commander';
-import { addCommonFlags, type CommonFlags, configFrom, runningApi } from '../context.js';
-import { lockDataDir } from '../runtime/instance.js';
+import { addCommonFlags, type CommonFlags, configFrom, openDirect, runningApi } from '../context.js';
 
 export function register(program: Command): void {
   addCommonFlags(
@@ -20,25 +17,19 @@ export function register(program: Command): void {
       );
       return;
     }
-    const unlock = config.storage.url ? () => {} : lockDataDir(config.storage.dataDir);
-    const warehouse = await openWarehouse(config.storage);
-    // Against a shared server: one migration run at a time, and no catch-up meanwhile.
-    const lock = sharedLock(config, 'rollups');
+    // Opening storage migrates it (one process at a time against a shared server, never beside a catch-up).
+    const storage = await openDirect(config);
     try {
-      const rollups = rollupsOf(warehouse.client);
-      if (lock) rollups.useLock(lock);
-      const report = await rollups.exclusive(() => migrate(warehouse.client));
+      const report = storage.migrations;
       const where = config.storage.url
         ? `${config.storage.url} (database ${config.storage.database})`
-        : warehouse.path;
+        : storage.warehouse.path;
       for (const name of report.applied) process.stdout.write(`applied ${name}\n`);
       process.stdout.write(
         `${report.applied.length} applied, ${report.alreadyApplied} already applied, on ${where}\n`,
       );
     } finally {
-      await warehouse.close();
-      await lock?.close();
-      unlock();
+      await storage.close();
     }
   });
 }

@@ -1,9 +1,9 @@
 import { createLogger } from '@shewhart/config';
+import { startEmbedded } from '@shewhart/runtime';
 import type { Command } from 'commander';
 import { ApiClient } from '../api-client.js';
 import { addCommonFlags, type CommonFlags, configFrom } from '../context.js';
 import { loadDemo } from '../demo/load.js';
-import { startEmbedded } from '../runtime/embedded.runtime.js';
 
 interface StartFlags extends CommonFlags {
   port?: string;

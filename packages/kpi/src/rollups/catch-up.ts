@@ -145,7 +145,7 @@ interface Snapshot {
   window: number;
 }
 
-export class Rollups {
+export class EntityStates {
   private readonly lagMs: number;
   /** The scratch tables of every state exist (checked once per process). */
   private scratchReady = false;
@@ -168,7 +168,7 @@ export class Rollups {
   private inner: Promise<CatchUpReport> | undefined;
 
   constructor(
-    private readonly client: ClickHouseClient,
+    readonly client: ClickHouseClient,
     private readonly options: CatchUpOptions = {},
   ) {
     this.lagMs = options.lagMs ?? DEFAULT_LAG_MS;
@@ -587,35 +587,18 @@ function microsOf(at: string): bigint {
   return BigInt(Date.parse(`${at.replace(' ', 'T')}Z`)) * 1000n;
 }
 
-const registry = new WeakMap<ClickHouseClient, Rollups>();
-
-/** The rollups of a client (one per warehouse connection); `options` apply when it is first made. */
-export function rollupsOf(client: ClickHouseClient, options?: CatchUpOptions): Rollups {
-  let r = registry.get(client);
-  if (!r) {
-    r = new Rollups(client, options);
-    registry.set(client, r);
-  }
-  return r;
-}
-
-/** Brings the entity states of this warehouse up to the events stored so far (see `Rollups`). */
-export function catchUpRollups(client: ClickHouseClient): Promise<CatchUpReport> {
-  return rollupsOf(client).catchUp();
-}
-
 /**
  * Catches up a second after a stored batch (`notify()`; at most one run at a time, so a busy ingest is
  * caught up once per run rather than once per batch), so queries usually find the states current and
  * skip straight to reading. Queries still catch up themselves: they never read behind a stored event.
  */
 export function backgroundCatchUp(
-  client: ClickHouseClient,
+  states: EntityStates,
   options: { delayMs?: number; logger?: { warn(obj: object, msg?: string): void } } = {},
 ): DebouncedTask {
   return new DebouncedTask(async () => {
     try {
-      await rollupsOf(client).catchUp();
+      await states.catchUp();
     } catch (error) {
       options.logger?.warn({ err: error }, 'entity state catch-up failed');
     }

@@ -1,12 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { describe, expect, it } from 'vitest';
-import { Rollups } from './catch-up.js';
+import { EntityStates } from './catch-up.js';
 
 /**
  * The in-process gate of `Rollups` (reads vs. catch-ups and exclusive work). None of these touch the
  * warehouse: `reading` and `exclusive` only order the work they are given.
  */
-const rollups = () => new Rollups({} as ClickHouseClient);
+const rollups = () => new EntityStates({} as ClickHouseClient);
 const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
 
 function latch(): { promise: Promise<void>; open: () => void } {
