@@ -66,24 +66,48 @@ const doc: ChartDocument = {
   objective: null,
 };
 
-describe('renderKpiChartSvg', () => {
-  it('draws stages, limits, signals and shift evidence as a well-formed SVG', () => {
-    const svg = renderKpiChartSvg(doc);
-    expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+describe('renderKpiChartSvg (a thin mapping onto @shewhart/charts)', () => {
+  const withObjective: ChartDocument = {
+    ...doc,
+    points: doc.points.map((p, i) => (i === doc.points.length - 1 ? { ...p, open: true } : p)),
+    objective: { id: 'payments-lead-time', direction: 'lower', target: 24, spec: { usl: 48 }, owner: 'ops' },
+  };
+  const svg = renderKpiChartSvg(withObjective);
+
+  it('titles the chart with the KPI name and puts its id and scope in the subtitle; the unit on the y axis', () => {
+    expect(svg).toContain('>Lead time for changes</text>');
+    expect(svg).toContain(
+      '>lead_time_for_changes · team payments · per week · xmr-ln chart · objective payments-lead-time</text>',
+    );
+    expect(svg).toMatch(/class="y-title"[^>]*>hours<\/text>/);
+    expect(svg).toContain('>2026-01-05</text>');
+    expect(svg).toContain('role="img"');
     expect(svg).not.toMatch(/NaN|undefined|Infinity/);
-    expect(svg).toContain('stage 1 (firm) from 2026-01-05');
-    expect(svg).toContain('stage 2 (provisional) from 2026-01-26');
-    expect(svg).toContain('2026-01-12: 40 — WE1'); // the signal's tooltip
-    expect(svg).toContain('vs previous stage: WE1');
-    expect(svg.match(/fill="#c62828" stroke="#c62828"/g)).toHaveLength(1); // one red signal point
-    expect(svg.match(/fill="white" stroke="#37474f"/g)).toHaveLength(1); // one hollow provisional point
-    expect(svg).toContain('stroke-dasharray="3 3"'); // the stage boundary
+  });
+
+  it('draws stages, signals, shift evidence, the open period hollow, the objective and the spec limit', () => {
+    expect(svg).toContain('>stage 1 · firm limits</text>');
+    expect(svg).toContain('>stage 2 · provisional limits</text>');
+    expect(svg).toContain('class="stage-boundary"');
+    expect(svg).toContain('2026-01-12: 40 hours — signal: WE1');
+    expect(svg).toContain('against the previous stage&#39;s limits: WE1');
+    expect(svg).toMatch(/<title>2026-02-02: 9 hours — open period[^<]*<\/title><circle class="open"/);
+    expect(svg).toMatch(/class="objective" d=/);
+    expect(svg).toMatch(/>objective 24<\/text>/);
+    expect(svg).toMatch(/class="spec" d=/);
+    expect(svg).toMatch(/>USL 48<\/text>/);
+    expect(svg).toContain('(σ on the log scale). Signals: a point beyond 3σ (WE1); 8 in a row on one side');
+  });
+
+  it('draws a range objective as a band', () => {
+    const band = renderKpiChartSvg({ ...doc, objective: { direction: 'range', band: { low: 5, high: 15 } } });
+    expect(band).toContain('class="objective-band"');
+    expect(band).toContain('>objective band</text>');
   });
 
   it('says so when there is nothing to draw, and escapes text', () => {
-    const svg = renderKpiChartSvg({ ...doc, points: [], stages: [] }, { title: 'a < b & "c"' });
-    expect(svg).toContain('no data in this range');
-    expect(svg).toContain('a &lt; b &amp; &quot;c&quot;');
+    const empty = renderKpiChartSvg({ ...doc, points: [], stages: [] }, { title: 'a < b & "c"' });
+    expect(empty).toContain('no data in this range');
+    expect(empty).toContain('a &lt; b &amp; &quot;c&quot;');
   });
 });

@@ -68,8 +68,9 @@ export {
   type RegressionModel,
   simpleRegression,
 } from './models/regression.js';
-export { renderChartSvg, type SvgOptions } from './plot/svg.js';
+export { chartModelOf, renderChartSvg, type SvgOptions } from './plot/svg.js';
 export { chartReport, chartTable, comparisonReport, comparisonTable } from './report/format.js';
+export { describeRules } from './rule-words.js';
 export {
   ALL_RULES,
   DEFAULT_RULES,

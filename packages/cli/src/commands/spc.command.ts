@@ -3,6 +3,7 @@
  * interface), a table, and optionally an SVG plot. Exit 0 whenever the analysis ran, signals or not.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import {
   analyzeChart,
   type ChartSpec,
@@ -93,6 +94,8 @@ export function buildSpec(text: string, flags: SpcFlags): ChartSpec {
     if (usl !== undefined) spec.spec.usl = usl;
     if (target !== undefined) spec.spec.target = target;
   }
+  // A target alone is drawn on the plot but is no specification: capability needs LSL or USL.
+  if (spec.spec && spec.spec.lsl === undefined && spec.spec.usl === undefined) delete spec.spec;
   const lambda = num(flags.lambda, 'lambda');
   const L = num(flags.L, 'L');
   if (lambda !== undefined || L !== undefined) {
@@ -120,9 +123,9 @@ export function register(program: Command): void {
     .option('--center <value>', 'known centre line (standards given)')
     .option('--sigma <value>', 'known sigma (standards given)')
     .option('--sigma-method <method>', 'mr | median-mr (xmr), r (xbar-r), s | pooled-s (xbar-s)')
-    .option('--lsl <value>', 'lower specification limit')
-    .option('--usl <value>', 'upper specification limit')
-    .option('--target <value>', 'target for Cpm')
+    .option('--lsl <value>', 'lower specification limit (capability; drawn on --plot)')
+    .option('--usl <value>', 'upper specification limit (capability; drawn on --plot)')
+    .option('--target <value>', 'target for Cpm (drawn on --plot)')
     .option('--lambda <value>', 'EWMA smoothing weight (default 0.2)')
     .option('--L <value>', 'EWMA limit width in sigmas (default 3)')
     .option('--capability-when-unstable', 'compute capability even when the baseline has unexplained signals')
@@ -135,10 +138,12 @@ export function register(program: Command): void {
       const spec = buildSpec(readInput(file), flags);
       const result = analyzeChart(spec);
       if (flags.plot) {
+        const target = num(flags.target, 'target');
         writeFileSync(
           flags.plot,
           renderChartSvg(result, {
-            title: `${result.chart} chart${file && file !== '-' ? ` — ${file}` : ''}`,
+            ...(file && file !== '-' ? { title: basename(file) } : {}),
+            spec: { ...spec.spec, ...(target !== undefined ? { target } : {}) },
           }),
         );
       }

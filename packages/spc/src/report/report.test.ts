@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { analyzeChart } from '../charts/engine.js';
 import { compareBeforeAfter } from '../compare/verdict.js';
 import { viscosity } from '../fixtures/qcc.js';
-import { renderChartSvg } from '../plot/svg.js';
 import { chartReport, chartTable, comparisonReport, comparisonTable } from './format.js';
 
-describe('reports and plot', () => {
+describe('reports', () => {
   const r = analyzeChart({
     chart: 'xmr',
     values: viscosity.values,
@@ -44,16 +43,6 @@ describe('reports and plot', () => {
     expect(t).toContain('excluded 4');
     expect(t).toContain('WE1: 4, 28');
     expect(t).toContain('Capability');
-  });
-
-  it('the SVG has shaded zones, limits and marked signals', () => {
-    const svg = renderChartSvg(r, { title: 'viscosity' });
-    expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg.match(/class="zone"/g)).toHaveLength(6);
-    expect(svg).toContain('class="ucl"');
-    expect(svg).toContain('class="phase"');
-    expect(svg.match(/class="signal"/g)?.length).toBe(new Set(r.violations.flatMap((v) => v.indices)).size);
-    expect(svg).not.toContain('NaN');
   });
 
   it('comparison reports orient statistics as before − after', () => {
