@@ -12,16 +12,48 @@ export const Timestamp = z.iso
     { message: 'must be between the years 1900 and 2299' },
   );
 
-/** A string that is valid Unicode (no lone UTF-16 surrogates), so storage can never refuse it. */
-export function Text(min: number, max: number) {
-  return z
-    .string()
-    .min(min)
-    .max(max)
-    .refine((s) => (s as string & { isWellFormed(): boolean }).isWellFormed(), {
-      message: 'must be valid Unicode (it contains a lone surrogate)',
-    });
+/** Control characters other than tab, line feed and carriage return: C0, DEL and C1. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+const wellFormed = (s: string) => (s as string & { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * Why a string of free text may not be stored, or undefined when it may: lone UTF-16 surrogates are not
+ * Unicode (storage refuses them), and control characters other than tab, line feed and carriage return
+ * have no place in text a person reads.
+ */
+export function textProblem(s: string): string | undefined {
+  if (!wellFormed(s)) return 'must be valid Unicode (it contains a lone surrogate)';
+  const at = s.search(CONTROL_IN_TEXT);
+  if (at < 0) return undefined;
+  const hex = (s.codePointAt(at) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+  return `must not contain control characters other than tab, line feed and carriage return (found U+${hex} at position ${at})`;
 }
+
+/**
+ * A name or identifier: valid Unicode without control characters. The character rule is a pattern, so
+ * the generated JSON Schema carries it to clients.
+ */
+function name() {
+  return (
+    z
+      .string()
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+      .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, {
+        message: 'must not contain control characters (U+0000–U+001F, U+007F–U+009F)',
+      })
+      .refine(wellFormed, { message: 'must be valid Unicode (it contains a lone surrogate)' })
+  );
+}
+
+/** A bounded name or identifier (the envelope's `id`, `source`, `team`, the payload's entity ids). */
+export function Text(min: number, max: number) {
+  return name().min(min).max(max);
+}
+
+/** An optional reference to another entity (a release, a work product, a customer): any length. */
+export const Ref = name();
 
 /** Durations are numbers in hours. */
 export const Hours = z.number().finite().nonnegative();

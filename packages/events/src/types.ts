@@ -14,11 +14,12 @@ import {
   SurveyScale,
   WorkProductType,
 } from './enums.js';
-import { Hours, Id, Size, Timestamp } from './primitives.js';
+import { Hours, Id, Ref, Size, Timestamp } from './primitives.js';
 
 /**
  * Payload schemas of every event type of contract v1. `looseObject` keeps unknown fields: the contract
- * stores them but never requires them.
+ * stores them but never requires them. Identifiers and references (`Id`, `Ref`) refuse every control
+ * character; any other string, unknown fields included, is free text (see `validateEvent`).
  */
 const defectReported = z.looseObject({
   defectId: Id,
@@ -27,9 +28,9 @@ const defectReported = z.looseObject({
   introducedPhase: IntroducedPhase.default('unknown'),
   reportedBy: ReportedBy.default('internal'),
   component: z.string().optional(),
-  releaseFoundIn: z.string().optional(),
-  releaseIntroduced: z.string().optional(),
-  originWorkProductId: z.string().optional(),
+  releaseFoundIn: Ref.optional(),
+  releaseIntroduced: Ref.optional(),
+  originWorkProductId: Ref.optional(),
   rootCauseCategory: z.string().optional(),
 });
 
@@ -61,9 +62,9 @@ const release = z.looseObject({
 
 const deployment = z.looseObject({
   deploymentId: Id,
-  environment: z.string().min(1),
+  environment: Ref.min(1),
   status: DeploymentStatus,
-  releaseId: z.string().optional(),
+  releaseId: Ref.optional(),
   changes: z.array(z.looseObject({ changeId: Id, committedAt: Timestamp })).optional(),
   changeFailure: z.boolean().optional(),
 });
@@ -71,7 +72,7 @@ const deployment = z.looseObject({
 const incidentOpened = z.looseObject({
   incidentId: Id,
   severity: Severity.optional(),
-  causedByDeploymentId: z.string().optional(),
+  causedByDeploymentId: Ref.optional(),
 });
 
 const incidentResolved = z.looseObject({ incidentId: Id });
@@ -90,7 +91,7 @@ const reviewCompleted = z.looseObject({
       trivial: z.number().int().nonnegative().optional(),
     })
     .optional(),
-  workProductId: z.string().optional(),
+  workProductId: Ref.optional(),
   preparationHours: Hours.optional(),
   meetingHours: Hours.optional(),
   reworkHours: Hours.optional(),
@@ -103,7 +104,7 @@ const capaOpened = z.looseObject({
   capaId: Id,
   origin: CapaOrigin,
   severity: Severity.optional(),
-  recurrenceKey: z.string().optional(),
+  recurrenceKey: Ref.optional(),
   dueAt: Timestamp.optional(),
 });
 
@@ -111,7 +112,7 @@ const capaUpdated = z.looseObject({
   capaId: Id,
   containedAt: Timestamp.optional(),
   rootCauseCategory: z.string().optional(),
-  recurrenceKey: z.string().optional(),
+  recurrenceKey: Ref.optional(),
   dueAt: Timestamp.optional(),
   implementedAt: Timestamp.optional(),
 });
@@ -122,7 +123,7 @@ const feedbackSurvey = z
   .looseObject({
     scale: SurveyScale,
     score: z.number().int(),
-    customerId: z.string().optional(),
+    customerId: Ref.optional(),
   })
   .superRefine((d, ctx) => {
     const [lo, hi] = d.scale === 'csat_1_5' ? [1, 5] : [0, 10];
@@ -137,13 +138,13 @@ const feedbackSurvey = z
 
 const feedbackComplaint = z.looseObject({
   complaintId: Id,
-  customerId: z.string().optional(),
+  customerId: Ref.optional(),
   severity: Severity.optional(),
 });
 
 const processChanged = z.looseObject({
   changeId: Id,
-  kpi: z.string().min(1),
+  kpi: Ref.min(1),
   description: z.string().min(1),
 });
 

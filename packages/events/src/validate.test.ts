@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EVENT_TYPE_NAMES, validateBatch, validateEvent } from './index.js';
+import { EVENT_TYPE_NAMES, eventKey, validateBatch, validateEvent } from './index.js';
 
 const base = { id: 'e1', source: 'jira/QA', time: '2026-01-05T10:00:00+01:00' };
 
@@ -132,5 +133,52 @@ describe('event contract v1', () => {
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors.map((e) => e.index)).toEqual([1, 3]);
     expect(validateBatch([ok, ok])).toMatchObject({ ok: true });
+  });
+
+  it.each([
+    ['source', { source: 'x\u0000b' }, ['source'], 'U+0000'],
+    ['id', { id: 'b\u0000c' }, ['id'], 'control characters'],
+    ['id (tab)', { id: 'a\tb' }, ['id'], 'control characters'],
+    ['id (DEL)', { id: 'a\u007fb' }, ['id'], 'control characters'],
+    ['source (C1)', { source: 'a\u0085b' }, ['source'], 'control characters'],
+    ['team', { team: 'alpha\n' }, ['team'], 'control characters'],
+    ['an entity id', { data: { defectId: 'D\u0001' } }, ['data', 'defectId'], 'control characters'],
+    ['an unknown field', { data: { defectId: 'D', note: 'a\u0007b' } }, ['data', 'note'], 'U+0007'],
+    ['an unknown top-level field', { ext: ['ok', '\ud83dx'] }, ['ext', 1], 'lone surrogate'],
+    ['a field name', { data: { defectId: 'D', 'k\u0000': 1 } }, ['data', 'k\u0000'], 'field name'],
+  ])('refuses control characters and lone surrogates in %s, naming the field', (_, over, path, message) => {
+    const r = validateEvent({ ...base, type: 'defect.reopened', data: { defectId: 'D' }, ...over });
+    expect(r.event).toBeUndefined();
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatchObject({ path });
+    expect(r.errors[0]?.message).toContain(message);
+  });
+
+  it('lets free text carry tabs and line breaks, but not identifiers', () => {
+    const text = 'line one\n\tline two\r\n';
+    const ok = validateEvent({
+      ...base,
+      type: 'process.changed',
+      data: { changeId: 'P1', kpi: '*', description: text },
+    });
+    expect(ok.errors).toEqual([]);
+    const bad = validateEvent({
+      ...base,
+      type: 'process.changed',
+      data: { changeId: 'P\n1', kpi: '*', description: text },
+    });
+    expect(bad.errors.map((e) => e.path)).toEqual([['data', 'changeId']]);
+  });
+
+  it('gives distinct (source, id) pairs distinct keys, whatever they contain', () => {
+    // The pair that once collided when the key joined its parts with U+0000.
+    expect(eventKey({ source: 'x\u0000b', id: 'c' })).not.toBe(eventKey({ source: 'x', id: 'b\u0000c' }));
+    fc.assert(
+      fc.property(fc.string(), fc.string(), fc.string(), fc.string(), (s1, i1, s2, i2) => {
+        fc.pre(s1 !== s2 || i1 !== i2);
+        return eventKey({ source: s1, id: i1 }) !== eventKey({ source: s2, id: i2 });
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
