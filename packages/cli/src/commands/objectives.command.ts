@@ -1,4 +1,10 @@
-import type { ObjectiveReport } from '@shewhart/objectives';
+import type { KpiSeries } from '@shewhart/kpi';
+import {
+  loadObjectivesFile,
+  type ObjectiveReport,
+  reportObjectives,
+  seriesQuery,
+} from '@shewhart/objectives';
 import type { Command } from 'commander';
 import { addCommonFlags, type CommonFlags, configFrom, openDirect, runningApi } from '../context.js';
 import { formatNumber, table } from '../format.js';
@@ -15,7 +21,8 @@ export function register(program: Command): void {
     program
       .command('objectives')
       .description(
-        'quality objectives (SHEWHART_CONFIG / --config) and their status per period: met, missed, not evaluable',
+        'quality objectives (SHEWHART_CONFIG / --config) and their status per period: met, missed, not evaluable; ' +
+          "beside a running server, --config FILE evaluates that file on the server's data",
       )
       .option('--from <date>', 'first period start to evaluate')
       .option('--to <date>', 'last period start to evaluate')
@@ -24,22 +31,37 @@ export function register(program: Command): void {
     const config = configFrom(flags);
     const api = runningApi(flags, config);
     let doc: { configured: boolean; objectives: ObjectiveReport[] };
-    if (api) doc = await api.get('/v1/objectives', { from: flags.from, to: flags.to });
+    const range = { from: flags.from, to: flags.to };
+    if (api && flags.config) {
+      // The server evaluates the objectives it was started with; a file named here is evaluated by this
+      // process on the server's KPI series (the same queries the server's own objectives read).
+      const objectives = loadObjectivesFile(flags.config);
+      doc = {
+        configured: true,
+        objectives: await reportObjectives(
+          objectives,
+          (o, r) => api.get<KpiSeries>(`/v1/kpis/${encodeURIComponent(o.kpi)}`, seriesQuery(o, r)),
+          range,
+        ),
+      };
+      if (flags.format !== 'json')
+        process.stdout.write(`objectives of ${flags.config}, evaluated on the data of ${api.baseUrl}\n`);
+    } else if (api) doc = await api.get('/v1/objectives', range);
     else {
       if (!config.objectivesFile) {
         throw new Error(
           'no objectives file: set SHEWHART_CONFIG or pass --config objectives.yaml (see README, "Objectives")',
         );
       }
-      const warehouse = await openDirect(config);
+      const storage = await openDirect(config);
       try {
-        const service = objectiveServiceFor(warehouse.client, config);
+        const service = objectiveServiceFor(storage.states, config);
         doc = {
           configured: true,
           objectives: service ? await service.report({ from: flags.from, to: flags.to }) : [],
         };
       } finally {
-        await warehouse.close();
+        await storage.close();
       }
     }
     if (flags.format === 'json') {
@@ -47,7 +69,10 @@ export function register(program: Command): void {
       return;
     }
     if (!doc.configured) {
-      process.stdout.write('the server has no objectives file configured (SHEWHART_CONFIG)\n');
+      process.stdout.write(
+        'the server has no objectives file configured (SHEWHART_CONFIG); ' +
+          "pass --config FILE to evaluate a file on the server's data\n",
+      );
       return;
     }
     const rows = doc.objectives.map((r) => {
