@@ -1,11 +1,12 @@
 /**
- * Writes the JSON Schema of every event type and the OpenAPI document into `packages/events/generated`.
+ * Writes the JSON Schema of every event type into `packages/events/generated` (the OpenAPI document of the
+ * HTTP API is generated from its routes: packages/api/src/generate.ts).
  * `--check` (run in CI) fails when the committed files differ from what the schemas generate.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { eventJsonSchema, openApiDocument } from './openapi.js';
+import { eventJsonSchema } from './openapi.js';
 import { EVENT_TYPE_NAMES } from './types.js';
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'generated');
@@ -15,8 +16,6 @@ const files = new Map<string, string>();
 for (const t of EVENT_TYPE_NAMES) {
   files.set(join('schemas', `${t}.json`), `${JSON.stringify(eventJsonSchema(t), null, 2)}\n`);
 }
-const pkg = JSON.parse(readFileSync(join(outDir, '..', 'package.json'), 'utf8')) as { version: string };
-files.set('openapi.json', `${JSON.stringify(openApiDocument(pkg.version), null, 2)}\n`);
 
 if (check) {
   const stale: string[] = [];
