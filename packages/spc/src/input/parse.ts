@@ -1,32 +1,15 @@
 /**
  * Parsing of `shewhart spc` input: a CSV (one value column; `count,size` columns; or one row per
- * subgroup) or a JSON document. Every rejection names the line/field; nothing non-numeric gets through.
+ * subgroup; comma, semicolon or tab separated, see csv.ts) or a JSON document. Every rejection names
+ * the line/field; nothing non-numeric gets through.
  */
 
 import type { ChartSpec } from '../charts/engine.js';
 import { CHART_TYPES, type ChartType } from '../charts/types.js';
 import { SpcInputError } from '../errors.js';
+import { cellNumber, readCsv, requireNumber } from './csv.js';
 
 const ATTRIBUTE: readonly ChartType[] = ['p', 'np', 'u', 'p-prime', 'u-prime'];
-
-function parseNumber(cell: string, where: string): number {
-  const t = cell.trim();
-  const v = t === '' ? Number.NaN : Number(t);
-  if (!Number.isFinite(v)) throw new SpcInputError(`${where}: "${cell}" is not a number`);
-  return v;
-}
-
-function splitLine(line: string): string[] {
-  const sep = line.includes(',') ? ',' : line.includes(';') ? ';' : line.includes('\t') ? '\t' : /\s+/;
-  return line
-    .trim()
-    .split(sep)
-    .map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
-}
-
-function isNumeric(cell: string): boolean {
-  return cell.trim() !== '' && Number.isFinite(Number(cell));
-}
 
 /** Default chart by the data's shape (docs/methods.md §5.4: X̄-R up to n = 9, X̄-S from 10 or with varying n). */
 export function defaultChart(spec: Partial<ChartSpec>): ChartType {
@@ -44,21 +27,20 @@ export function defaultChart(spec: Partial<ChartSpec>): ChartType {
 
 /** Parses CSV text; `chart` (when known) decides how multi-column rows are read. */
 export function parseCsv(text: string, chart?: ChartType): Partial<ChartSpec> {
-  const lines = text.split(/\r?\n/).map((l, i) => ({ line: l, no: i + 1 }));
-  const rows = lines.filter((l) => l.line.trim() !== '' && !l.line.trim().startsWith('#'));
+  const { delimiter, rows } = readCsv(text);
   if (rows.length === 0) throw new SpcInputError('the input is empty: there are no values to chart');
   let header: string[] | null = null;
-  const first = splitLine((rows[0] as { line: string }).line);
-  if (first.some((c) => !isNumeric(c))) {
+  const first = (rows[0] as { cells: string[] }).cells;
+  if (first.some((c) => cellNumber(c, delimiter) === null)) {
     header = first.map((c) => c.toLowerCase());
     rows.shift();
   }
   if (rows.length === 0) throw new SpcInputError('the input has a header but no data rows');
-  const table = rows.map(({ line, no }) => {
-    const cells = splitLine(line);
+  const table = rows.map(({ cells, line }) => {
     // Trailing empty cells allow subgroups of varying size in one CSV.
-    while (cells.length > 1 && cells[cells.length - 1] === '') cells.pop();
-    return cells.map((c, j) => parseNumber(c, `line ${no}, column ${j + 1}`));
+    const kept = [...cells];
+    while (kept.length > 1 && kept[kept.length - 1] === '') kept.pop();
+    return kept.map((c, j) => requireNumber(c, delimiter, line, j + 1));
   });
   const sizeCol = header ? header.findIndex((h) => h === 'size' || h === 'sizes' || h === 'n') : -1;
   // qcc's datasets call the count column D or x; accept those names only beside a size column.
@@ -74,7 +56,7 @@ export function parseCsv(text: string, chart?: ChartType): Partial<ChartSpec> {
     const counts = table.map((r, k) => {
       const v = r[ci];
       if (v === undefined)
-        throw new SpcInputError(`line ${(rows[k] as { no: number }).no}: the count column is missing`);
+        throw new SpcInputError(`line ${(rows[k] as { line: number }).line}: the count column is missing`);
       return v;
     });
     if (si < 0) return { counts };
@@ -82,7 +64,7 @@ export function parseCsv(text: string, chart?: ChartType): Partial<ChartSpec> {
       const v = r[si];
       if (v === undefined) {
         throw new SpcInputError(
-          `line ${(rows[k] as { no: number }).no}: the size column is missing (expected count,size)`,
+          `line ${(rows[k] as { line: number }).line}: the size column is missing (expected count,size)`,
         );
       }
       return v;
