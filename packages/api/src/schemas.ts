@@ -37,7 +37,7 @@ export const Text = (max: number) =>
     .max(max)
     .refine((s) => !isUnclean(s, '\t\n\r'), 'must not contain control characters or unpaired surrogates');
 
-export const GrainSchema = z.enum(GRAINS as [Grain, ...Grain[]]);
+export const GrainSchema = z.enum(GRAINS);
 
 /** A calendar date `YYYY-MM-DD` that exists (2026-02-30 does not) within what ClickHouse stores. */
 export const DateOnly = z

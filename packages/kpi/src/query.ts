@@ -36,7 +36,7 @@ const bound = z
 /** The query parameters of `GET /v1/kpis/:id` and `shewhart kpi show`. */
 export const KpiQuery = z
   .object({
-    period: z.enum(GRAINS as [Grain, ...Grain[]]).default('week'),
+    period: z.enum(GRAINS).default('week'),
     from: bound.optional(),
     to: bound.optional(),
     team: z.string().min(1).max(128).optional(),

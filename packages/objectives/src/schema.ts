@@ -1,3 +1,4 @@
+import { GRAINS } from '@shewhart/kpi';
 import { z } from 'zod';
 
 const date = z.iso.date({ message: 'must be a date YYYY-MM-DD' });
@@ -32,7 +33,7 @@ export const Objective = z
     target: finite.optional(),
     band: z.object({ low: finite, high: finite }).strict().optional(),
     spec: Spec.optional(),
-    period: z.enum(['day', 'week', 'month', 'quarter']).default('month'),
+    period: z.enum(GRAINS).default('month'),
     owner: z.string().min(1),
     due: date.optional(),
     /** The value the improvement starts from, for "progress from baseline". */

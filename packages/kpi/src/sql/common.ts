@@ -2,8 +2,9 @@
  * SQL building blocks shared by the KPI queries. Nothing here interpolates user input: grains come from a
  * closed enum and every user value (team, project, from, to) is a bound `{name:Type}` parameter.
  */
-export type Grain = 'day' | 'week' | 'month' | 'quarter';
-export const GRAINS: readonly Grain[] = ['day', 'week', 'month', 'quarter'];
+/** The reporting periods, finest first: the one list every schema, query and document derives from. */
+export const GRAINS = ['day', 'week', 'month', 'quarter'] as const;
+export type Grain = (typeof GRAINS)[number];
 
 /** Period start of a UTC timestamp column; weeks are ISO weeks starting on Monday. */
 export function periodStart(grain: Grain, column: string): string {
