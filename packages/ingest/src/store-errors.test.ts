@@ -1,6 +1,6 @@
-import { StorageUnavailableError } from '@shewhart/warehouse';
+import { clickHouseCode, isTransient, StorageUnavailableError } from '@shewhart/warehouse';
 import { describe, expect, it } from 'vitest';
-import { classifyStoreFailure, clickHouseCode } from './store-errors.js';
+import { classifyStoreFailure } from './store-errors.js';
 
 describe('classifyStoreFailure', () => {
   it('retries the batch for outages: exhausted writer retries and transient errors', () => {
@@ -22,5 +22,17 @@ describe('classifyStoreFailure', () => {
     expect(clickHouseCode(parse)).toBe('26');
     expect(classifyStoreFailure(parse)).toBe('isolate');
     expect(classifyStoreFailure(new Error('not a timestamp: yesterday'))).toBe('isolate');
+  });
+});
+
+describe("the ClickHouse classifier reads the embedded engine's error text too", () => {
+  it('finds the code in chDB messages and treats a memory limit as transient', () => {
+    const oom = new Error('Code: 241. DB::Exception: Memory limit (total) exceeded: would use 1.00 GiB');
+    expect(clickHouseCode(oom)).toBe('241');
+    expect(isTransient(oom)).toBe(true);
+    expect(isTransient(new Error('Code: 159. DB::Exception: Timeout exceeded: elapsed 31 seconds'))).toBe(
+      true,
+    );
+    expect(isTransient(new Error('Code: 62. DB::Exception: Syntax error'))).toBe(false);
   });
 });
