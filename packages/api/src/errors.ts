@@ -1,3 +1,4 @@
+import { isTransient } from '@shewhart/warehouse';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
@@ -89,7 +90,13 @@ function fromFastify(error: FastifyError): Kinded | undefined {
 
 /** Sends the response for any error; the only place an error becomes a status and a body. */
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const known = kindOf(error) ?? fromFastify(error as FastifyError);
+  const known =
+    kindOf(error) ??
+    fromFastify(error as FastifyError) ??
+    // A ClickHouse timeout, memory limit or lost connection: the client may retry.
+    (isTransient(error)
+      ? { kind: 'unavailable' as const, message: 'storage is busy; retry later' }
+      : undefined);
   if (!known) {
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ error: 'internal', message: 'internal error' });
