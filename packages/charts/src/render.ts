@@ -91,7 +91,15 @@ export function renderChartSvg(model: ChartModel, options: RenderOptions = {}): 
   lo = Math.min(1e306, Math.max(lo, -1e306));
   hi = Math.min(1e306, Math.max(hi, -1e306));
   const nonNegative = lo >= 0;
-  const span = hi - lo || Math.abs(hi) * 0.2 || 1;
+  // A span too small to divide by (equal values, subnormal numbers) widens around its middle.
+  const floor = Math.max(1e-300, Math.abs(hi) * 1e-9, Math.abs(lo) * 1e-9);
+  if (!(hi - lo >= floor)) {
+    const mid = (lo + hi) / 2;
+    const half = mid === 0 ? 1 : Math.max(floor, Math.abs(mid) * 0.1);
+    lo = (lo + hi) / 2 - half;
+    hi = lo + 2 * half;
+  }
+  const span = hi - lo;
   lo -= span * 0.06;
   hi += span * 0.06;
   if (nonNegative && lo < 0) lo = 0;
