@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { eventKey, type ShewhartEvent } from '@shewhart/events';
+import { deriveFresh, type RepairReport, repairDerived } from './derive.js';
 import { backoffMs, isTransient, StorageUnavailableError } from './errors.js';
 import { type EventRow, toEventRow } from './event-row.js';
 
@@ -17,6 +18,28 @@ export interface EventStoreOptions {
   maxAttempts?: number;
   onFlush?: (info: { rows: number; stored: number; duplicates: number; ms: number }) => void;
   logger?: { warn(obj: object, msg?: string): void };
+  /**
+   * Several processes writing to one ClickHouse server (scaled deployment): a lock they all share, held
+   * around each flush (duplicate check, insert, derive, repair), so that two writers never store one
+   * event twice nor derive one event twice. `held()` throws once the lock is known lost. The same shape
+   * as the entity states' lock (`RedisLock.run`). Not needed when this process is the only writer.
+   */
+  lock?: <T>(work: (held: () => void) => Promise<T>) => Promise<T>;
+  /**
+   * How often the derived tables are checked against `events_raw` while flushing (a repair, see
+   * derive.ts): it fills what a writer that died mid-flush left out, and keeps the window a repair after
+   * a crash must check short. Default 60 s. Repairs also run before the first flush and after a failed one.
+   */
+  repairIntervalMs?: number;
+  /** How far behind its start a repair leaves the derive watermark, for inserts still in flight. Default 30 s. */
+  repairLagMs?: number;
+  /** Told about every repair that found derived rows missing. */
+  onRepair?: (report: RepairReport) => void;
+  /**
+   * Test-only fault injection: called after a flush's INSERT into events_raw committed and before its
+   * derived rows are written (the crash tests make the process exit here). Never set in production.
+   */
+  afterInsert?: () => void;
 }
 
 interface Pending {
@@ -27,9 +50,18 @@ interface Pending {
 
 /**
  * The one ClickHouse writer of a process for events. Callers hand it validated events and get a promise
- * that resolves only once those events are durably stored (or found to be duplicates). Concurrent
- * callers share one INSERT per flush. Flushes run one at a time, so the duplicate check and the insert
- * that follows it are atomic with respect to this process.
+ * that resolves only once those events are durably stored (or found to be duplicates) and derived into
+ * the tables the KPIs read. Concurrent callers share one flush. Flushes run one at a time (and under
+ * `lock` across processes), so the duplicate check, the insert and the derive are atomic with respect to
+ * every other writer.
+ *
+ * A flush: (1) repair the derived tables if one is due (before the first flush, after a failed one,
+ * every `repairIntervalMs`); (2) look the batch's keys up in `events_raw` itself (never in a derived
+ * table, which may lag behind it after a crash); (3) INSERT the fresh events into `events_raw`, the
+ * commit point; (4) derive them (derive.ts); (5) acknowledge. A crash anywhere leaves the events either
+ * absent (never acknowledged; the retry stores them) or in `events_raw` (the retry finds them there and
+ * counts them duplicates) with their derived rows filled by the next repair, which runs before the
+ * retry's duplicate check. See docs/reliability.md.
  */
 export class EventStore {
   readonly #client: ClickHouseClient;
@@ -42,6 +74,9 @@ export class EventStore {
   #timer: NodeJS.Timeout | undefined;
   #chain: Promise<void> = Promise.resolve();
   #closed = false;
+  /** A repair runs before the next flush's duplicate check: at start-up, and after any doubt. */
+  #repairDue = true;
+  #lastRepair = 0;
 
   constructor(client: ClickHouseClient, options: EventStoreOptions = {}) {
     this.#client = client;
@@ -120,7 +155,8 @@ export class EventStore {
     if (batch.length === 0) return;
     const started = performance.now();
     try {
-      const outcomes = await this.#withRetry(() => this.#store(batch));
+      const lock = this.#opts.lock ?? ((work) => work(() => {}));
+      const outcomes = await lock((held) => this.#withRetry(() => this.#flushLocked(batch, held)));
       batch.forEach((p, i) => {
         p.resolve(outcomes[i] as StoreOutcome);
       });
@@ -134,6 +170,32 @@ export class EventStore {
       });
     } catch (error) {
       for (const p of batch) p.reject(error);
+    }
+  }
+
+  async #flushLocked(batch: Pending[], held: () => void): Promise<StoreOutcome[]> {
+    const interval = this.#opts.repairIntervalMs ?? 60_000;
+    if (this.#repairDue || performance.now() - this.#lastRepair >= interval) {
+      // Marked done only when it completes: a failed repair is tried again by the retry.
+      this.#repairDue = true;
+      const report = await repairDerived(this.#client, { lagMs: this.#opts.repairLagMs, held });
+      this.#repairDue = false;
+      this.#lastRepair = performance.now();
+      if (report.repaired > 0) {
+        this.#opts.onRepair?.(report);
+        this.#opts.logger?.warn(
+          { repaired: report.repaired, oldest: report.oldest, rollupsRewound: report.rollupsRewound },
+          'derived tables repaired: events stored without their derived rows (a crash or failure mid-flush)',
+        );
+      }
+    }
+    try {
+      return await this.#store(batch, held);
+    } catch (error) {
+      // The insert may have committed, and the derive may have written part of its rows: the next
+      // attempt (the retry below, or the client's) repairs before it checks for duplicates.
+      this.#repairDue = true;
+      throw error;
     }
   }
 
@@ -154,8 +216,8 @@ export class EventStore {
     }
   }
 
-  /** Dedupes inside the batch (first occurrence wins), then against storage, then inserts the rest. */
-  async #store(batch: Pending[]): Promise<StoreOutcome[]> {
+  /** Dedupes inside the batch (first occurrence wins), then against storage, then inserts and derives the rest. */
+  async #store(batch: Pending[], held: () => void): Promise<StoreOutcome[]> {
     const seen = new Set<string>();
     const candidates: { row: EventRow; owner: number }[] = [];
     const outcomes: StoreOutcome[] = batch.map(() => ({ stored: 0, duplicates: 0 }));
@@ -180,21 +242,33 @@ export class EventStore {
       }
     }
     if (fresh.length > 0) {
+      held();
+      // The commit point: one block, one part. From here the events exist, derived or not.
       await this.#client.insert({ table: 'events_raw', values: fresh, format: 'JSONEachRow' });
+      this.#opts.afterInsert?.();
+      held();
+      await deriveFresh(this.#client, fresh);
     }
     return outcomes;
   }
 
+  /**
+   * The keys of the batch already in `events_raw`. Read from `events_raw` itself, the commit point, and
+   * not from `event_keys`: a derived table may lag behind it (a crash between the two inserts), and a
+   * key missed there would store the event a second time. Its sort key starts with `type`, which the
+   * look-up leaves open (an id reused with another type is the same event); with a few types the index
+   * still narrows each key to its granules (measured: as fast as `event_keys`).
+   */
   async #existingKeys(rows: EventRow[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (const part of keyChunks(rows)) {
       const rs = await this.#client.query({
-        query: `SELECT source, id FROM event_keys
+        query: `SELECT source, id FROM events_raw
                 WHERE (source, id) IN (SELECT arrayJoin(arrayZip({s:Array(String)}, {i:Array(String)})))`,
         query_params: { s: part.map((r) => r.source), i: part.map((r) => r.id) },
         format: 'JSONCompactEachRow',
       });
-      for (const [source, id] of await rs.json<[string, string]>()) found.add(`${source}\u0000${id}`);
+      for (const [source, id] of await rs.json<[string, string]>()) found.add(eventKey({ source, id }));
     }
     return found;
   }

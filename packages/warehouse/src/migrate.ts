@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { type RepairReport, repairDerived } from './derive.js';
 
 export interface Migration {
   version: number;
@@ -32,16 +33,32 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
 export interface MigrationReport {
   applied: string[];
   alreadyApplied: number;
+  /** The recovery of the derived tables that follows the migrations (see `migrate`). */
+  repair: RepairReport;
+}
+
+export interface MigrateOptions {
+  /**
+   * Scaled deployment: the lock the event writers flush under (`EventStore`'s `lock`), held around the
+   * recovery of the derived tables so that it never derives an event beside a writer's flush.
+   */
+  lock?: <T>(work: (held: () => void) => Promise<T>) => Promise<T>;
 }
 
 /**
  * Applies every migration not yet recorded in `schema_migrations`, in order, and records it.
  * Statements are idempotent (IF NOT EXISTS), so two workers racing at start-up cannot break anything.
  * A recorded migration whose file changed is refused: history is append-only.
+ *
+ * Then recovers the derived tables (derive.ts): whatever a crash left out of them since the last repair
+ * is derived, before any writer's duplicate check or query. In a directory from before the derive step,
+ * that is every event its views lost. Runtimes call this beside no catch-up of the KPI entity states
+ * (`exclusive`), so that moving their watermark back for repaired events cannot be overtaken.
  */
 export async function migrate(
   client: ClickHouseClient,
   migrations = loadMigrations(),
+  options: MigrateOptions = {},
 ): Promise<MigrationReport> {
   await client.command({
     query: `CREATE TABLE IF NOT EXISTS schema_migrations
@@ -72,5 +89,7 @@ export async function migrate(
     });
     applied.push(m.name);
   }
-  return { applied, alreadyApplied: migrations.length - applied.length };
+  const lock = options.lock ?? ((work) => work(() => {}));
+  const repair = await lock((held) => repairDerived(client, { held }));
+  return { applied, alreadyApplied: migrations.length - applied.length, repair };
 }
