@@ -273,7 +273,7 @@ export async function holdRollupWatermark(
   const missing = await findMissing(client, since ?? EPOCH, TYPED);
   if (!missing.oldest) return { watermark: next, held: false };
   const before = shift(missing.oldest, -1);
-  return before < next ? { watermark: before, held: true } : { watermark: next, held: false };
+  return before < padMillis(next) ? { watermark: before, held: true } : { watermark: next, held: false };
 }
 
 /** Moves the KPI entity states' watermark (migration 0027) back before `oldest`, when it is past it. */

@@ -33,7 +33,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { DebouncedTask } from '@shewhart/config';
-import { StorageUnavailableError } from '@shewhart/warehouse';
+import { holdRollupWatermark, StorageUnavailableError } from '@shewhart/warehouse';
 import { ENTITY_STATES, type EntityState, live, STATES_GENERATION } from './states.js';
 
 export interface CatchUpOptions {
@@ -345,6 +345,10 @@ export class EntityStates {
     ) {
       return { mode: 'skipped', rebuilt: [], events: 0, ms: performance.now() - started };
     }
+    // The typed tables are written after events_raw (packages/warehouse/src/derive.ts): never store a
+    // watermark past an event whose typed row is still missing, or the states would never fold it.
+    // Checked before the folds read the typed tables; held, the next run reads the window again.
+    const hold = await holdRollupWatermark(this.client, watermark, probe.next);
     const version = microsOf(probe.at);
     const rebuilt: string[] = [];
     const building = watermark === undefined ? ENTITY_STATES.map((s) => s.name) : [...rebuild];
@@ -386,10 +390,12 @@ export class EntityStates {
     }
     await this.client.insert({
       table: 'rollup_watermark',
-      values: [{ id: 1, watermark: probe.next }],
+      values: [{ id: 1, watermark: hold.watermark }],
       format: 'JSONEachRow',
     });
-    this.last = { at: probe.at, window: Number(probe.next_window), watermark: probe.next };
+    this.last = hold.held
+      ? undefined
+      : { at: probe.at, window: Number(probe.next_window), watermark: probe.next };
     if (building.length > 0) {
       this.options.logger?.info(
         { states: building, ms: Math.round(performance.now() - started) },
