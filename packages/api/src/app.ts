@@ -120,7 +120,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   });
 
   // Bodies are read as bytes: JSON must be UTF-8 (RFC 8259), and its nesting and size are measured
-  // before anything is built from it. The ingest route reads its own (events.md error shape, NDJSON).
+  // before anything is built from it. The ingest route reads its own (docs/events.md error shape, NDJSON).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     ['application/json', 'application/x-ndjson'],
