@@ -1,6 +1,5 @@
-import { byTeamSql, queryByTeam } from '@shewhart/baselines';
 import { generateDemo } from '@shewhart/cli/demo';
-import { KPIS, type KpiDefinition, queryKpi } from '@shewhart/kpi';
+import { byTeamSql, KPIS, type KpiDefinition, queryByTeam, queryKpi } from '@shewhart/kpi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRuntime } from './support/embedded.js';
 

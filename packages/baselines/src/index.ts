@@ -7,4 +7,3 @@ export * from './refresh.js';
 export * from './refresher.js';
 export * from './series-chart.js';
 export * from './store.js';
-export * from './team-fanout.js';

@@ -6,6 +6,7 @@ import {
   type Grain,
   type KpiDefinition,
   type KpiPoint,
+  queryByTeam,
   queryKpi,
 } from '@shewhart/kpi';
 import { CONSTANTS_TABLE_ID, type SpecLimits } from '@shewhart/spc';
@@ -31,7 +32,6 @@ import {
   seriesId,
   writes,
 } from './store.js';
-import { queryByTeam } from './team-fanout.js';
 
 export const DEFAULT_RULES = ['WE1', 'WE4'];
 

@@ -1,17 +1,19 @@
 export * from './catalogue.js';
 export * from './query.js';
+export { GRAINS, type Grain } from './sql/common.js';
 export {
   backgroundCatchUp,
-  type CatchUpOptions,
   type CatchUpReport,
   EntityStates,
-  StatesOutdatedError,
-} from './rollups/catch-up.js';
+  type EntityStatesOptions,
+} from './states/catch-up.js';
 export {
   ENTITY_STATES,
   type EntityState,
   live,
   STATES_GENERATION,
   type StateAggregate,
-} from './rollups/states.js';
-export { GRAINS, type Grain } from './sql/common.js';
+} from './states/definitions.js';
+export type { SharedLock } from './states/gate.js';
+export { StatesOutdatedError } from './states/tables.js';
+export { byTeamSql, queryByTeam } from './team-fanout.js';

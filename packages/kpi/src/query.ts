@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { findKpi, type KpiDefinition } from './catalogue.js';
-import type { EntityStates } from './rollups/catch-up.js';
 import { GRAINS, type Grain, PERIOD_BOUNDS } from './sql/common.js';
+import type { EntityStates } from './states/catch-up.js';
 
 export interface KpiPoint {
   periodStart: string;

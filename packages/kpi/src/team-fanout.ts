@@ -1,12 +1,7 @@
-import {
-  type EntityStates,
-  type Grain,
-  type KpiDefinition,
-  type KpiPoint,
-  kpiPointOf,
-  kpiQueryParams,
-  parseKpiQuery,
-} from '@shewhart/kpi';
+import type { KpiDefinition } from './catalogue.js';
+import { type KpiPoint, kpiPointOf, kpiQueryParams, parseKpiQuery } from './query.js';
+import type { Grain } from './sql/common.js';
+import type { EntityStates } from './states/catch-up.js';
 
 /**
  * One KPI for every team in a single query. Every KPI's SQL ends in an outer

@@ -34,7 +34,7 @@ export interface KpiDefinition {
   sql(grain: Grain): string;
   /**
    * The series of every team at once: `scope_team` and then the columns of `sql`, over all teams. Only
-   * where `sql` does not end in the `GROUP BY period_start` that `byTeamSql` (baselines) fans out itself.
+   * where `sql` does not end in the `GROUP BY period_start` that `byTeamSql` (team-fanout.ts) fans out itself.
    */
   byTeamSql?(grain: Grain): string;
 }

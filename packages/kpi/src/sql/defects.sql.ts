@@ -1,4 +1,4 @@
-import { backlogChanges, ESCAPE_WINDOW_DAYS, PHASES, validTimeline } from '../rollups/states.js';
+import { backlogChanges, ESCAPE_WINDOW_DAYS, PHASES, validTimeline } from '../states/definitions.js';
 import { type Grain, hoursBetween, medianWithP85, periodStart, SCOPE_FILTER } from './common.js';
 import { defects, IN_TEAM, releaseQuality, teamDefects } from './folds.js';
 

@@ -1,5 +1,5 @@
 /**
- * The entities the KPI queries read: the live rows of the entity state tables (rollups/states.ts), where
+ * The entities the KPI queries read: the live rows of the entity state tables (states/definitions.ts), where
  * each defect, release, deployment, incident, review, CAPA, survey response, complaint and change is one
  * row holding the fold of its events. Reading them instead of folding events at read time is what keeps a
  * query over millions of events fast; the fold definitions, and why they are exact under duplicates and
@@ -25,7 +25,7 @@ import {
   REVIEW_YIELD,
   SURVEY,
   signed,
-} from '../rollups/states.js';
+} from '../states/definitions.js';
 import type { Grain } from './common.js';
 
 const TEAM = '{team:Nullable(String)}';

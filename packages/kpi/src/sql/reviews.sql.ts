@@ -1,4 +1,4 @@
-import { REVIEW_WINDOW_DAYS } from '../rollups/states.js';
+import { REVIEW_WINDOW_DAYS } from '../states/definitions.js';
 import { type Grain, periodStart, SCOPE_FILTER, sumOf } from './common.js';
 import { reviews, reviewYield } from './folds.js';
 

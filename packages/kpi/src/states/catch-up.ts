@@ -1,12 +1,12 @@
 /**
- * Keeps the entity state tables (`states.ts`) current, incrementally.
+ * Keeps the entity state tables (`definitions.ts`) current, incrementally.
  *
  * Each state table is a VersionedCollapsingMergeTree sorted by (team, project, entity). A catch-up
  * re-folds only the entities that have an event stored since the last one (found through
- * `events_raw.ingested_at`, which has a minmax index, migration 0024), compares each new fold with the
- * entity's live row, and for every entity that changed writes a cancelling copy of the old row (sign −1)
- * and the new row (sign +1, a new version). Unchanged entities write nothing. Readers take the live rows
- * (`live()` in states.ts); merges collapse cancelled pairs in the background.
+ * `events_raw.ingested_at`, which has a minmax index, migration 0024; see `touched.ts`), compares each new
+ * fold with the entity's live row, and for every entity that changed writes a cancelling copy of the old
+ * row (sign −1) and the new row (sign +1, a new version). Unchanged entities write nothing. Readers take
+ * the live rows (`live()` in definitions.ts); merges collapse cancelled pairs in the background.
  *
  * Exactness: duplicates and late events are folded exactly as before (the fold is the same SQL); the
  * catch-up re-reads every event ingested after `watermark`, which trails the previous catch-up's start by
@@ -15,28 +15,23 @@
  * a catch-up's writes leaves the watermark where it was: the next catch-up re-folds the same entities and
  * writes what is missing.
  *
- * A state table carries the generation and hash of its definition (columns and fold SQL) as its comment:
- * when a release changes a fold, the table is rebuilt from the typed event tables on the first catch-up,
- * and a process of an older release that meets the newer generation stops catching up
- * (`StatesOutdatedError`) rather than rebuilding the table back.
+ * A table whose definition changed is rebuilt in full (`tables.ts`). Catch-ups of one client are
+ * serialized in-process, and across processes under a shared lock (`gate.ts`). A catch-up writes an
+ * entity's cancelling row and its new row in one INSERT, so both land in one part (per partition) and
+ * appear together.
  *
- * Catch-ups of one client are serialized in-process. They must not run concurrently from two processes
- * against one database (a cancel could be written twice): the embedded deployment is one process by
- * construction, and in the scaled deployment they take a Redis lock they share (`useLock`).
- *
- * A catch-up writes an entity's cancelling row and its new row in one INSERT, so both land in one part
- * (per partition) and appear together. Beyond that, reads in this process (`reading`) never overlap a
- * catch-up at all, and work that reads the states and stores conclusions drawn from them (baselines,
- * signals) runs `exclusive`: no catch-up of any process sharing the lock runs meanwhile.
+ * `rollup_touched` and `rollup_watermark` keep the names migrations 0026–0027 gave them before these were
+ * called entity states: migrations are append-only history, and a rename buys nothing.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { DebouncedTask } from '@shewhart/config';
-import { holdRollupWatermark, StorageUnavailableError } from '@shewhart/warehouse';
-import { ENTITY_STATES, type EntityState, live, STATES_GENERATION } from './states.js';
+import { holdRollupWatermark } from '@shewhart/warehouse';
+import { ENTITY_STATES, type EntityState, live } from './definitions.js';
+import { type SharedLock, StatesGate } from './gate.js';
+import { markCurrent, markPending, statesToRebuild } from './tables.js';
+import { touchedKeysSql } from './touched.js';
 
-export interface CatchUpOptions {
+export interface EntityStatesOptions {
   /** How far the next catch-up reaches back before this one's start, for inserts still in flight. */
   lagMs?: number;
   /** Told when states are built in full (a new data directory, or a new definition): that takes a while. */
@@ -44,7 +39,7 @@ export interface CatchUpOptions {
   /** Receives the time of each statement of a catch-up (benchmarks, debugging). */
   trace?: (step: string, ms: number) => void;
   /** Called around the catch-up when more than one process may run them (scaled deployment). */
-  lock?: <T>(work: (held: () => void) => Promise<T>) => Promise<T>;
+  lock?: SharedLock;
 }
 
 export interface CatchUpReport {
@@ -60,83 +55,8 @@ export interface CatchUpReport {
 const DEFAULT_LAG_MS = 5_000;
 const TIME = "DateTime64(3, 'UTC')";
 
-/** Which state an event type touches, and the source key of its entity (the typed tables' key expressions). */
-const TOUCHED_KEYS = `
-  SELECT DISTINCT fold, key FROM (
-    SELECT
-      multiIf(type IN ('defect.reported', 'defect.resolved', 'defect.reopened'), 'defect',
-              type IN ('delivery.release', 'delivery.release.planned'), 'release',
-              type = 'delivery.deployment', 'deployment',
-              type IN ('delivery.incident.opened', 'delivery.incident.resolved'), 'incident',
-              type = 'review.completed', 'review',
-              type IN ('capa.opened', 'capa.updated', 'capa.closed'), 'capa',
-              type = 'feedback.survey', 'survey',
-              type = 'feedback.complaint', 'complaint', '') AS fold,
-      cityHash64(multiIf(fold = 'defect', JSONExtractString(data, 'defectId'),
-                         fold = 'release', JSONExtractString(data, 'releaseId'),
-                         fold = 'deployment', JSONExtractString(data, 'deploymentId'),
-                         fold = 'incident', JSONExtractString(data, 'incidentId'),
-                         fold = 'review', JSONExtractString(data, 'reviewId'),
-                         fold = 'capa', JSONExtractString(data, 'capaId'),
-                         fold = 'survey', concat(source, '\\0', id),
-                         JSONExtractString(data, 'complaintId'))) AS key
-    FROM events_raw
-    WHERE ingested_at > {watermark:${TIME}}
-  )
-  WHERE fold != ''`;
-
-/**
- * A state table was built by a newer release (a rolling upgrade is under way): this process must not write
- * to it. Queries answer 503 until the process is replaced by the new release.
- */
-export class StatesOutdatedError extends StorageUnavailableError {
-  override readonly name: string = 'StatesOutdatedError';
-}
-
-/** An in-process readers–writer lock; a waiting writer goes before readers that arrive after it. */
-class Gate {
-  private readers = 0;
-  private writing = false;
-  private readonly queue: { write: boolean; go: () => void }[] = [];
-
-  async read<T>(work: () => Promise<T>): Promise<T> {
-    await this.acquire(false);
-    try {
-      return await work();
-    } finally {
-      this.readers--;
-      this.pump();
-    }
-  }
-
-  async write<T>(work: () => Promise<T>): Promise<T> {
-    await this.acquire(true);
-    try {
-      return await work();
-    } finally {
-      this.writing = false;
-      this.pump();
-    }
-  }
-
-  private acquire(write: boolean): Promise<void> {
-    return new Promise((go) => {
-      this.queue.push({ write, go });
-      this.pump();
-    });
-  }
-
-  private pump(): void {
-    while (this.queue.length > 0 && !this.writing) {
-      const next = this.queue[0] as { write: boolean; go: () => void };
-      if (next.write && this.readers > 0) return;
-      this.queue.shift();
-      if (next.write) this.writing = true;
-      else this.readers++;
-      next.go();
-    }
-  }
-}
+/** Which state each event stored since the watermark touches, and its entity's key. */
+const TOUCHED_KEYS = touchedKeysSql(ENTITY_STATES);
 
 interface Snapshot {
   /** Server time at the start of the catch-up. */
@@ -152,27 +72,18 @@ export class EntityStates {
   private running: Promise<CatchUpReport> | undefined;
   private queued: Promise<CatchUpReport> | undefined;
   private last: (Snapshot & { watermark: string }) | undefined;
-  private lock: CatchUpOptions['lock'];
-  /** Under a shared lock: throws once its lease is lost, checked before every statement. */
-  private held: (() => void) | undefined;
   private writesKnown = false;
   private dirty = true;
-  private readonly gate = new Gate();
-  /**
-   * What this async context holds: inside `exclusive` the gate's write side and the shared lock, inside
-   * `reading` its read side. `active` turns false when the section ends, so a timer or promise started
-   * inside and still running later holds nothing.
-   */
-  private readonly holding = new AsyncLocalStorage<{ mode: 'read' | 'write'; active: boolean }>();
+  private readonly gate: StatesGate;
   /** The catch-up running inside the current exclusive section (one at a time, as outside). */
   private inner: Promise<CatchUpReport> | undefined;
 
   constructor(
     readonly client: ClickHouseClient,
-    private readonly options: CatchUpOptions = {},
+    private readonly options: EntityStatesOptions = {},
   ) {
     this.lagMs = options.lagMs ?? DEFAULT_LAG_MS;
-    this.lock = options.lock;
+    this.gate = new StatesGate(options.lock);
   }
 
   /**
@@ -185,7 +96,7 @@ export class EntityStates {
     }
     let held: boolean;
     try {
-      held = this.section('a catch-up');
+      held = this.gate.holdsExclusive('a catch-up');
     } catch (error) {
       return Promise.reject(error);
     }
@@ -197,9 +108,11 @@ export class EntityStates {
       return this.inner;
     }
     if (!this.running) {
-      this.running = this.guarded().finally(() => {
-        this.running = undefined;
-      });
+      this.running = this.gate
+        .writing(() => this.run())
+        .finally(() => {
+          this.running = undefined;
+        });
       return this.running;
     }
     this.queued ??= this.running
@@ -231,7 +144,7 @@ export class EntityStates {
    * processes share, e.g. `RedisLock` of @shewhart/bus), so two never write cancelling rows at once.
    */
   useLock(lock: { run<T>(work: (held: () => void) => Promise<T>): Promise<T> }): this {
-    this.lock = (work) => lock.run(work);
+    this.gate.useLock((work) => lock.run(work));
     return this;
   }
 
@@ -240,9 +153,7 @@ export class EntityStates {
    * a catch-up that starts meanwhile waits for the reads in flight.
    */
   reading<T>(work: () => Promise<T>): Promise<T> {
-    const store = this.holding.getStore();
-    if (store?.active) return work();
-    return this.gate.read(() => this.within('read', work));
+    return this.gate.reading(work);
   }
 
   /**
@@ -250,9 +161,8 @@ export class EntityStates {
    * other: for reading the states and storing what follows from them (baselines, signals), and for
    * writes that must not interleave across processes. Catch-ups and reads called inside run directly.
    */
-  async exclusive<T>(work: () => Promise<T>): Promise<T> {
-    if (this.section('exclusive work')) return work();
-    return this.gate.write(() => this.withLock(() => this.within('write', work)));
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.gate.exclusive(work);
   }
 
   /**
@@ -260,44 +170,7 @@ export class EntityStates {
    * `exclusive` section calls it before writes that must not interleave with another process's.
    */
   stillHeld(): void {
-    this.held?.();
-  }
-
-  /** Runs `work` marked as holding `mode`; the mark is cleared when it settles. */
-  private async within<T>(mode: 'read' | 'write', work: () => Promise<T>): Promise<T> {
-    const store = { mode, active: true };
-    try {
-      return await this.holding.run(store, work);
-    } finally {
-      store.active = false;
-    }
-  }
-
-  /**
-   * Whether this context holds the exclusive section. Writing (a catch-up, exclusive work) from inside a
-   * read would wait for that read to end: a programming error, refused instead of hanging.
-   */
-  private section(what: string): boolean {
-    const store = this.holding.getStore();
-    if (!store?.active) return false;
-    if (store.mode === 'read') throw new Error(`${what} cannot start inside a read of the KPI states`);
-    return true;
-  }
-
-  private guarded(): Promise<CatchUpReport> {
-    return this.gate.write(() => this.withLock(() => this.run()));
-  }
-
-  private withLock<T>(work: () => Promise<T>): Promise<T> {
-    if (!this.lock) return work();
-    return this.lock(async (held) => {
-      this.held = held;
-      try {
-        return await work();
-      } finally {
-        this.held = undefined;
-      }
-    });
+    this.gate.stillHeld();
   }
 
   private async run(): Promise<CatchUpReport> {
@@ -315,7 +188,8 @@ export class EntityStates {
   private async runOnce(started: number): Promise<CatchUpReport> {
     // Runs are serialized (single-flight, plus the lock across processes), so plain fields suffice. The
     // tables are checked on every run: another process may have rebuilt them for another definition.
-    const rebuild = await this.checkTables();
+    const rebuild = await statesToRebuild(this.client, !this.scratchReady);
+    this.scratchReady = true;
     // Another process may have caught up since (scaled deployment): the stored watermark is the truth.
     const watermark = await this.storedWatermark();
     if (this.last && this.last.watermark !== watermark) this.last = undefined;
@@ -335,8 +209,6 @@ export class EntityStates {
        FROM events_raw WHERE ingested_at > {watermark:${TIME}}`,
       { lag: this.lagMs, last: this.last?.at ?? watermark ?? zero, watermark: watermark ?? zero },
     );
-    // A state folded from a rebuilt one is rebuilt after it (ENTITY_STATES is in dependency order).
-    for (const s of ENTITY_STATES) if (s.from?.some((f) => rebuild.has(f.name))) rebuild.add(s.name);
     if (
       this.last &&
       rebuild.size === 0 &&
@@ -361,7 +233,7 @@ export class EntityStates {
     // Every state to build is marked first: a crash anywhere in the builds leaves each of them (a derived
     // state whose source was already rebuilt included) not current, and the next run rebuilds it.
     for (const s of ENTITY_STATES.filter((s) => building.includes(s.name))) {
-      await this.exec(`${s.name}: pending`, `ALTER TABLE ${s.table} MODIFY COMMENT '${PENDING}'`);
+      await this.exec(`${s.name}: pending`, markPending(s));
     }
     let events = 0;
     if (watermark === undefined) {
@@ -410,89 +282,6 @@ export class EntityStates {
     };
   }
 
-  /**
-   * Returns the states whose table is not current (missing, pending, or of an older definition),
-   * recreated empty; throws `StatesOutdatedError` when a table was built by a newer release, or by
-   * another definition of this release's generation.
-   */
-  private async checkTables(): Promise<Set<string>> {
-    const rs = await this.client.query({
-      query: `SELECT name, comment FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}`,
-      query_params: { names: ENTITY_STATES.map((s) => s.table) },
-      format: 'JSONEachRow',
-    });
-    const comments = new Map(
-      (await rs.json<{ name: string; comment: string }>()).map((r) => [r.name, r.comment]),
-    );
-    const rebuild = new Set<string>();
-    for (const s of ENTITY_STATES) {
-      const comment = comments.get(s.table);
-      // Current whatever generation built it: a release that leaves a state's definition alone does
-      // not rebuild it.
-      if (comment?.endsWith(`:${definitionHash(s)}`) && generationOf(comment) > 0) continue;
-      const generation = generationOf(comment);
-      if (generation > STATES_GENERATION) {
-        throw new StatesOutdatedError(
-          `KPI entity state ${s.table} was built by a newer release (state generation ${generation}, this process has ${STATES_GENERATION}): this process no longer catches up; replace it with the new release`,
-        );
-      }
-      // The same generation with another definition: two releases would rebuild each other's tables
-      // forever. A fold changed without a new generation (generation.test.ts guards against it).
-      if (generation === STATES_GENERATION && !comment?.startsWith('state:pending:')) {
-        throw new StatesOutdatedError(
-          `KPI entity state ${s.table} was built by another definition of state generation ${generation}: a release changed a state without raising STATES_GENERATION; run one release only`,
-        );
-      }
-      rebuild.add(s.name);
-    }
-    for (const s of ENTITY_STATES) {
-      if (rebuild.has(s.name)) await this.recreate(s);
-      else if (!this.scratchReady) await this.scratchTables(s, false);
-    }
-    this.scratchReady = true;
-    return rebuild;
-  }
-
-  /** Drops a state table that is not current and creates it empty, with its aggregates and scratch tables. */
-  private async recreate(s: EntityState): Promise<void> {
-    // The stamp is written by the build that completes (see build): a table left half-built by a crash
-    // stays pending and is rebuilt by the next run.
-    for (const a of s.aggregates ?? []) {
-      await this.client.command({ query: `DROP TABLE IF EXISTS ${a.table}_mv` });
-      await this.client.command({ query: `DROP TABLE IF EXISTS ${a.table}` });
-    }
-    await this.client.command({ query: `DROP TABLE IF EXISTS ${s.table}` });
-    const cols = s.columns.map(([n, t]) => `${n} ${t}`).join(', ');
-    await this.client.command({
-      query: `CREATE TABLE ${s.table} (entity_key UInt64, ${cols}, version UInt64, sign Int8)
-        ENGINE = VersionedCollapsingMergeTree(sign, version) PARTITION BY ${s.partition}
-        ORDER BY (team, project, entity_key)
-        COMMENT '${PENDING}'`,
-    });
-    for (const a of s.aggregates ?? []) {
-      await this.client.command({ query: `CREATE TABLE ${a.table} (${a.columns}) ENGINE = ${a.engine}` });
-      await this.client.command({
-        query: `CREATE MATERIALIZED VIEW ${a.table}_mv TO ${a.table} AS ${a.select}`,
-      });
-    }
-    await this.scratchTables(s, true);
-  }
-
-  /** A catch-up's scratch tables of a state: its new folds (`_next`) and its live rows before (`_prev`). */
-  private async scratchTables(s: EntityState, recreate: boolean): Promise<void> {
-    const cols = s.columns.map(([n, t]) => `${n} ${t}`).join(', ');
-    for (const [suffix, extra] of [
-      ['next', ''],
-      ['prev', ', version UInt64'],
-    ] as const) {
-      if (recreate) await this.client.command({ query: `DROP TABLE IF EXISTS ${s.table}_${suffix}` });
-      await this.client.command({
-        query: `CREATE TABLE IF NOT EXISTS ${s.table}_${suffix} (entity_key UInt64, ${cols}${extra})
-          ENGINE = MergeTree ORDER BY entity_key`,
-      });
-    }
-  }
-
   private async storedWatermark(): Promise<string | undefined> {
     const rs = await this.client.query({
       query: 'SELECT toString(max(watermark)) AS w, count() AS n FROM rollup_watermark',
@@ -515,7 +304,7 @@ export class EntityStates {
       `INSERT INTO ${s.table} (${columnList(s)}, version, sign) SELECT *, {v:UInt64}, 1 FROM (${s.fold('true')})`,
       { v: version.toString() },
     );
-    await this.exec(`${s.name}: done`, `ALTER TABLE ${s.table} MODIFY COMMENT '${stampOf(s)}'`);
+    await this.exec(`${s.name}: done`, markCurrent(s));
   }
 
   /** Re-folds the touched entities of a state; cancels rows that changed and inserts their new state, in one statement. */
@@ -555,7 +344,7 @@ export class EntityStates {
   }
 
   private async exec(step: string, query: string, params?: Record<string, unknown>): Promise<void> {
-    this.held?.();
+    this.gate.stillHeld();
     const t0 = performance.now();
     await this.client.command({ query, ...(params ? { query_params: params } : {}) });
     this.options.trace?.(step, performance.now() - t0);
@@ -569,24 +358,6 @@ export class EntityStates {
 }
 
 const columnList = (s: EntityState) => ['entity_key', ...s.columns.map(([n]) => n)].join(', ');
-
-/** The hash of a state's definition: its columns, partition, fold and aggregates. */
-export function definitionHash(s: EntityState): string {
-  const text = JSON.stringify([s.columns, s.partition, s.fold('{keys}'), s.aggregates ?? []]);
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
-}
-
-/** The comment of a current state table: `state:g<generation>:<hash>`. */
-const stampOf = (s: EntityState) => `state:g${STATES_GENERATION}:${definitionHash(s)}`;
-
-/** The comment of a state table being built by this release. */
-const PENDING = `state:pending:g${STATES_GENERATION}`;
-
-/** The generation a state table's comment names; 0 for none (no table, or a release before generations). */
-function generationOf(comment: string | undefined): number {
-  const m = /^state:(?:pending:)?g(\d+)(?::|$)/.exec(comment ?? '');
-  return m ? Number(m[1]) : 0;
-}
 
 /** '2026-11-25 16:30:00.123' (server UTC) → microseconds since the epoch, the row version of a catch-up. */
 function microsOf(at: string): bigint {

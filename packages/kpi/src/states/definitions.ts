@@ -1,7 +1,8 @@
 /**
  * Entity states: the fold of each defect, release, deployment, incident, review, CAPA, survey response,
  * complaint and change, kept in a table of its own so KPI queries read one narrow row per entity instead
- * of folding millions of events at read time (see `catch-up.ts` for how they are kept current).
+ * of folding millions of events at read time (`catch-up.ts` keeps them current, `tables.ts` creates and
+ * stamps their tables, `touched.ts` finds the entities a catch-up re-folds).
  *
  * The state of an entity is the fold of its events in event-time order (docs/events.md), read from the typed
  * per-family tables (`defect_events`, `delivery_events`, `quality_events`, migrations 0004–0012). Every
@@ -12,14 +13,25 @@
  * whose key satisfies `keys` (a condition on the fold's source key column; `true` for a full build).
  */
 
+import type { EventType } from '@shewhart/events';
+import { PHASE } from '../catalogue/define.js';
+
 export interface EntityState {
+  /**
+   * The events folded into this state (none for a state folded from other states): their types, and the
+   * entity's id in an `events_raw` row (an SQL expression over its columns), whose `cityHash64` is the
+   * entity's key in the typed table the fold reads. A catch-up re-folds the entities of the events stored
+   * since the previous one (`touched.ts`); an event type belongs to one state.
+   */
+  readonly events?: { readonly types: readonly EventType[]; readonly id: string };
   /**
    * Statements run before the fold: on a full build (`build`) or a catch-up (`apply`). They keep the
    * look-up tables a fold relies on (e.g. `change_links`) in step.
    */
   prepare?(mode: 'build' | 'apply'): string[];
   /**
-   * Statements that add keys to `rollup_touched` beyond the state's own events: for a state folded from
+   * Statements that add keys to `rollup_touched` (the table of touched entities; its name predates the
+   * name "entity states", and migrations are append-only) beyond the state's own events: for a state folded from
    * other states, from the entities touched in the sources (before and after); for one whose fold also
    * reads other entities' events (a deployment named by an incident), from those events. Run before any
    * state is caught up.
@@ -48,8 +60,6 @@ export interface EntityState {
   readonly key: string;
   fold(keys: string): string;
 }
-
-import { PHASE } from '../catalogue/define.js';
 
 /** docs/methods.md §3.1: W = 90 days after the release date. */
 export const ESCAPE_WINDOW_DAYS = 90;
@@ -95,6 +105,10 @@ const INVALID_RESOLUTION = "ifNull(resolution, '') IN ('duplicate', 'not_a_defec
  * evaluated as of any instant.
  */
 export const DEFECT: EntityState = {
+  events: {
+    types: ['defect.reported', 'defect.resolved', 'defect.reopened'],
+    id: "JSONExtractString(data, 'defectId')",
+  },
   name: 'defect',
   partition: "toYear(reported_at, 'UTC')",
   table: 'defect_state',
@@ -185,6 +199,10 @@ export function validTimeline(tl: string): string {
  * carrying them. Scope: the latest release event.
  */
 export const RELEASE: EntityState = {
+  events: {
+    types: ['delivery.release.planned', 'delivery.release'],
+    id: "JSONExtractString(data, 'releaseId')",
+  },
   name: 'release',
   partition: "toYear(shipped_at, 'UTC')",
   table: 'release_state',
@@ -248,6 +266,7 @@ const INCIDENT_NAMED = (incidents: string) => `
  * incident event re-folds just the deployments it names.
  */
 export const DEPLOYMENT: EntityState = {
+  events: { types: ['delivery.deployment'], id: "JSONExtractString(data, 'deploymentId')" },
   name: 'deployment',
   partition: "toYear(deployed_at, 'UTC')",
   table: 'deployment_state',
@@ -291,6 +310,10 @@ export const DEPLOYMENT: EntityState = {
  * names from the deployment state (`named_by_incident`).
  */
 export const INCIDENT: EntityState = {
+  events: {
+    types: ['delivery.incident.opened', 'delivery.incident.resolved'],
+    id: "JSONExtractString(data, 'incidentId')",
+  },
   name: 'incident',
   partition: "toYear(resolved_at, 'UTC')",
   table: 'incident_state',
@@ -329,6 +352,7 @@ export const INCIDENT: EntityState = {
  * fields it carries. Missing hours stay NULL (each KPI says how it treats them).
  */
 export const REVIEW: EntityState = {
+  events: { types: ['review.completed'], id: "JSONExtractString(data, 'reviewId')" },
   name: 'review',
   partition: "toYear(reviewed_at, 'UTC')",
   table: 'review_state',
@@ -372,6 +396,7 @@ export const REVIEW: EntityState = {
  * them (opened or updated). Scope: the opening event.
  */
 export const CAPA: EntityState = {
+  events: { types: ['capa.opened', 'capa.updated', 'capa.closed'], id: "JSONExtractString(data, 'capaId')" },
   name: 'capa',
   partition: "toYear(opened_at, 'UTC')",
   table: 'capa_state',
@@ -408,6 +433,7 @@ export const CAPA: EntityState = {
 
 /** One row per survey response (entity = its (source, id) key, so a duplicated raw row counts once). */
 export const SURVEY: EntityState = {
+  events: { types: ['feedback.survey'], id: "concat(source, '\\0', id)" },
   name: 'survey',
   partition: "toYear(answered_at, 'UTC')",
   table: 'survey_state',
@@ -423,6 +449,7 @@ export const SURVEY: EntityState = {
 
 /** One row per complaint (`complaintId`): received at its first event, scope of its latest. */
 export const COMPLAINT: EntityState = {
+  events: { types: ['feedback.complaint'], id: "JSONExtractString(data, 'complaintId')" },
   name: 'complaint',
   partition: "toYear(received_at, 'UTC')",
   table: 'complaint_state',

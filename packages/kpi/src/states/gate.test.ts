@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { EntityStates } from './catch-up.js';
 
 /**
- * The in-process gate of `Rollups` (reads vs. catch-ups and exclusive work). None of these touch the
- * warehouse: `reading` and `exclusive` only order the work they are given.
+ * The in-process gate of the entity states (reads vs. catch-ups and exclusive work). None of these touch
+ * the warehouse: `reading` and `exclusive` only order the work they are given.
  */
-const rollups = () => new EntityStates({} as ClickHouseClient);
+const states = () => new EntityStates({} as ClickHouseClient);
 const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
 
 function latch(): { promise: Promise<void>; open: () => void } {
@@ -17,9 +17,9 @@ function latch(): { promise: Promise<void>; open: () => void } {
   return { promise, open };
 }
 
-describe('the rollups gate', () => {
+describe('the entity states gate', () => {
   it('lets reads share, makes exclusive work wait for them, and holds later reads behind it', async () => {
-    const r = rollups();
+    const r = states();
     const order: string[] = [];
     const first = latch();
     const a = r.reading(async () => {
@@ -39,7 +39,7 @@ describe('the rollups gate', () => {
   });
 
   it('runs a read nested in a read at once, even with exclusive work waiting', async () => {
-    const r = rollups();
+    const r = states();
     const order: string[] = [];
     const outer = r.reading(async () => {
       await tick();
@@ -53,7 +53,7 @@ describe('the rollups gate', () => {
   });
 
   it('refuses to start a catch-up or exclusive work inside a read instead of waiting forever', async () => {
-    const r = rollups();
+    const r = states();
     await r.reading(async () => {
       await expect(r.catchUp()).rejects.toThrow('cannot start inside a read');
       await expect(r.exclusive(async () => 1)).rejects.toThrow('cannot start inside a read');
@@ -61,13 +61,13 @@ describe('the rollups gate', () => {
   });
 
   it('runs nested exclusive work and reads directly inside exclusive work', async () => {
-    const r = rollups();
+    const r = states();
     const got = await r.exclusive(() => r.exclusive(() => r.reading(async () => 42)));
     expect(got).toBe(42);
   });
 
   it('holds nothing once a section has ended, even in a timer started inside it', async () => {
-    const r = rollups();
+    const r = states();
     const order: string[] = [];
     const fired = latch();
     await r.exclusive(async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { definitionHash } from './catch-up.js';
-import { ENTITY_STATES, STATES_GENERATION } from './states.js';
+import { ENTITY_STATES, STATES_GENERATION } from './definitions.js';
+import { definitionHash } from './tables.js';
 
 /**
  * The definition hashes of each generation of the entity states. A change to a state's columns,
