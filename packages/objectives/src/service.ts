@@ -1,5 +1,5 @@
 import type { EntityStates, Grain, KpiPoint, KpiQueryParams, KpiSeries } from '@shewhart/kpi';
-import { queryKpi } from '@shewhart/kpi';
+import { queryKpi, UnknownScopeError } from '@shewhart/kpi';
 import { evaluateObjective, type PeriodEvaluation } from './evaluate.js';
 import { type ReportRange, reportObjectives, seriesQuery } from './report.js';
 import type { Objective } from './schema.js';
@@ -29,8 +29,14 @@ export class ObjectiveService {
     return reportObjectives(this.objectives, (o, r) => this.series(o, r), range);
   }
 
-  series(o: Objective, range: ReportRange = {}): Promise<KpiSeries> {
-    return queryKpi(this.states, o.kpi, seriesQuery(o, range));
+  async series(o: Objective, range: ReportRange = {}): Promise<KpiSeries> {
+    try {
+      return await queryKpi(this.states, o.kpi, seriesQuery(o, range));
+    } catch (error) {
+      // An objective set for a team that has sent nothing yet is not evaluable, not an error.
+      if (error instanceof UnknownScopeError) return { kpi: o.kpi, period: o.period, points: [] };
+      throw error;
+    }
   }
 
   /** The objective that applies to a chart of this KPI, scope and period, if exactly one does. */

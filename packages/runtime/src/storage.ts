@@ -63,7 +63,10 @@ export async function openStorage(config: AppConfig, options: OpenStorageOptions
       logger,
       options.signal,
     );
-    if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, 'migrations applied');
+    if (migrations.applied.length > 0) {
+      logger.debug({ applied: migrations.applied }, 'migrations applied');
+      logger.info(`${migrations.applied.length} migrations applied`);
+    }
     const opened = warehouse;
     return {
       warehouse: opened,

@@ -40,7 +40,15 @@ export function register(program: Command): void {
         configured: true,
         objectives: await reportObjectives(
           objectives,
-          (o, r) => api.get<KpiSeries>(`/v1/kpis/${encodeURIComponent(o.kpi)}`, seriesQuery(o, r)),
+          (o, r) =>
+            api
+              .get<KpiSeries>(`/v1/kpis/${encodeURIComponent(o.kpi)}`, seriesQuery(o, r))
+              // A team that has sent nothing yet (404): its objectives are not evaluable.
+              .catch((error: unknown) => {
+                if (/^404 /.test(String((error as Error).message)))
+                  return { kpi: o.kpi, period: o.period, points: [] };
+                throw error;
+              }),
           range,
         ),
       };

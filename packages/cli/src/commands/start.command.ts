@@ -1,9 +1,16 @@
+import { fileURLToPath } from 'node:url';
+import { refreshAll } from '@shewhart/baselines';
 import { createLogger } from '@shewhart/config';
-import { startEmbedded } from '@shewhart/runtime';
+import { shutdownOnStopRequest, startEmbedded } from '@shewhart/runtime';
 import type { Command } from 'commander';
 import { ApiClient } from '../api-client.js';
 import { addCommonFlags, type CommonFlags, configFrom } from '../context.js';
 import { loadDemo } from '../demo/load.js';
+
+/** The example configuration the demo runs with unless one is given (objectives across the demo's teams). */
+export const DEMO_CONFIG = fileURLToPath(
+  new URL('../../../../infra/config/shewhart.example.yaml', import.meta.url),
+);
 
 interface StartFlags extends CommonFlags {
   port?: string;
@@ -26,24 +33,14 @@ export function register(program: Command): void {
       .option('--teams <n>', 'demo: number of teams', '4')
       .option('--seed <n>', 'demo: random seed', '42'),
   ).action(async (flags: StartFlags) => {
-    const config = configFrom(flags, { PORT: flags.port, SHEWHART_HOST: flags.host });
+    const given = configFrom(flags, { PORT: flags.port, SHEWHART_HOST: flags.host });
+    // The demo shows objectives out of the box: objective status, attainment, capability, objective lines.
+    const config = flags.demo && !given.objectivesFile ? { ...given, objectivesFile: DEMO_CONFIG } : given;
     const logger = createLogger(config.logLevel);
     const runtime = await startEmbedded({ config, logger, advertise: true, internalToken: true });
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down: draining requests and flushing storage');
-      runtime.shutdown().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
+    // SIGINT/SIGTERM/SIGHUP, or the death of a wrapper that does not forward signals (pnpm): the ordered
+    // shutdown, then exit (docs/reliability.md, "Signals and shutdown").
+    shutdownOnStopRequest(logger, runtime.shutdown);
 
     const where = config.storage.url ?? config.storage.dataDir;
     if (flags.demo) {
@@ -52,18 +49,23 @@ export function register(program: Command): void {
         teams: Number(flags.teams),
         seed: Number(flags.seed),
       });
+      // Charts serve stored baselines: compute them now rather than after the refresher's quiet period.
+      process.stdout.write('computing process performance baselines and signals…\n');
+      const refreshed = await refreshAll(runtime.storage.states, { grains: ['week'] });
+      process.stdout.write(`${refreshed.series} series evaluated, ${refreshed.signals} signals\n`);
     }
     process.stdout.write(
       [
         '',
         `Shewhart is running at ${runtime.url} (data: ${where}).`,
+        ...(config.objectivesFile ? [`Objectives: ${config.objectivesFile}`] : []),
         '',
         'Look at (in another terminal, from this directory):',
-        '  pnpm shewhart kpi list                                        the KPI catalogue',
-        '  pnpm shewhart kpi show change_failure_rate --period month     a KPI per month, as a table',
-        '  pnpm shewhart kpi chart lead_time_for_changes --team payments --plot chart.svg',
+        '  npx -y pnpm@10 shewhart kpi list                                        the KPI catalogue',
+        '  npx -y pnpm@10 shewhart kpi show change_failure_rate --period month     a KPI per month, as a table',
+        '  npx -y pnpm@10 shewhart kpi chart lead_time_for_changes --team payments --plot chart.svg',
         '                                                                its control chart: stages, limits, signals',
-        '  pnpm shewhart baseline list                                   process performance baselines',
+        '  npx -y pnpm@10 shewhart baseline list                                   process performance baselines',
         `  ${runtime.url}/v1/kpis/change_failure_rate/chart?team=payments   the same as JSON`,
         `  ${runtime.url}/metrics                                  Prometheus metrics`,
         '',
