@@ -54,26 +54,31 @@ export function registerBaselineRoutes(app: FastifyInstance, ctx: QueryContext):
       },
     },
     async (request, reply) =>
-      withinDeadline(ctx.requestTimeoutMs, async () => {
-        const kpi = findKpi(request.params.id);
-        if (!kpi)
-          throw new UnknownKpiError(`unknown KPI: ${request.params.id} (GET /v1/kpis lists the catalogue)`);
-        const { format, ...query } = request.query;
-        const q = parseKpiQuery(query, kpi);
-        await assertKnownScope(states, q);
-        const objective = objectiveFor(ctx.objectives, {
-          kpi: kpi.id,
-          team: q.team,
-          project: q.project,
-          period: q.period,
-        });
-        const doc = await kpiChart(states, kpi.id, query, {
-          spec: objective?.spec,
-          objective: objective?.document,
-        });
-        if (format === 'svg') return reply.type('image/svg+xml; charset=utf-8').send(renderKpiChartSvg(doc));
-        return doc;
-      }),
+      withinDeadline(
+        ctx.requestTimeoutMs,
+        async () => {
+          const kpi = findKpi(request.params.id);
+          if (!kpi)
+            throw new UnknownKpiError(`unknown KPI: ${request.params.id} (GET /v1/kpis lists the catalogue)`);
+          const { format, ...query } = request.query;
+          const q = parseKpiQuery(query, kpi);
+          await assertKnownScope(states, q);
+          const objective = objectiveFor(ctx.objectives, {
+            kpi: kpi.id,
+            team: q.team,
+            project: q.project,
+            period: q.period,
+          });
+          const doc = await kpiChart(states, kpi.id, query, {
+            spec: objective?.spec,
+            objective: objective?.document,
+          });
+          if (format === 'svg')
+            return reply.type('image/svg+xml; charset=utf-8').send(renderKpiChartSvg(doc));
+          return doc;
+        },
+        { catchUp: states },
+      ),
   );
 
   r.get(

@@ -25,8 +25,10 @@ export function registerKpiRoutes(app: FastifyInstance, ctx: QueryContext): void
       },
     },
     async (request) =>
-      withinDeadline(ctx.requestTimeoutMs, () =>
-        querySeries(ctx.states, ctx.objectives, request.params.id, request.query),
+      withinDeadline(
+        ctx.requestTimeoutMs,
+        () => querySeries(ctx.states, ctx.objectives, request.params.id, request.query),
+        { catchUp: ctx.states },
       ),
   );
 
@@ -41,9 +43,13 @@ export function registerKpiRoutes(app: FastifyInstance, ctx: QueryContext): void
       },
     },
     async (request) =>
-      withinDeadline(ctx.requestTimeoutMs, async () => {
-        if (!ctx.objectives) return { configured: false, objectives: [] };
-        return { configured: true, objectives: await ctx.objectives.report(request.query) };
-      }),
+      withinDeadline(
+        ctx.requestTimeoutMs,
+        async () => {
+          if (!ctx.objectives) return { configured: false, objectives: [] };
+          return { configured: true, objectives: await ctx.objectives.report(request.query) };
+        },
+        { catchUp: ctx.objectives ? ctx.states : undefined },
+      ),
   );
 }

@@ -29,6 +29,12 @@ export const EnvSchema = z.object({
   SHEWHART_REQUEST_TIMEOUT_MS: intFrom(30_000, 100),
   SHEWHART_CONFIG: optionalString,
   SHEWHART_MAX_BODY_BYTES: intFrom(16 * 1024 * 1024),
+  /**
+   * The embedded engine's memory ceiling (ClickHouse `max_server_memory_usage`, measured against the
+   * process's RSS): work beyond it is refused (503) rather than growing the process. 0: the engine's
+   * default (90 % of the machine's memory). Large data directories (millions of events) need more.
+   */
+  SHEWHART_MAX_MEMORY_BYTES: intFrom(1024 * 1024 * 1024, 0),
   SHEWHART_HOST: z.string().default('127.0.0.1'),
   PORT: intFrom(8080, 0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -73,6 +79,8 @@ export interface StorageConfig {
   dataDir: string;
   /** Server only: the longest a statement may take. */
   requestTimeoutMs?: number;
+  /** Embedded only: the engine's memory ceiling in bytes (undefined: the engine's default). */
+  maxMemoryBytes?: number;
 }
 
 export interface AppConfig {
@@ -144,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
       database: e.CLICKHOUSE_DATABASE,
       requestTimeoutMs: e.CLICKHOUSE_REQUEST_TIMEOUT_MS,
       dataDir: e.SHEWHART_DATA_DIR,
+      maxMemoryBytes: e.SHEWHART_MAX_MEMORY_BYTES || undefined,
     },
     http: {
       host: e.SHEWHART_HOST,
