@@ -61,17 +61,36 @@ export function register(program: Command): void {
         ...(config.objectivesFile ? [`Objectives: ${config.objectivesFile}`] : []),
         '',
         'Look at (in another terminal, from this directory):',
-        '  npx -y pnpm@10 shewhart kpi list                                        the KPI catalogue',
-        '  npx -y pnpm@10 shewhart kpi show change_failure_rate --period month     a KPI per month, as a table',
-        '  npx -y pnpm@10 shewhart kpi chart lead_time_for_changes --team payments --plot chart.svg',
-        '                                                                its control chart: stages, limits, signals',
-        '  npx -y pnpm@10 shewhart baseline list                                   process performance baselines',
-        `  ${runtime.url}/v1/kpis/change_failure_rate/chart?team=payments   the same as JSON`,
-        `  ${runtime.url}/metrics                                  Prometheus metrics`,
+        ...columns([
+          ['npx -y pnpm@10 shewhart kpi list', 'the KPI catalogue'],
+          [
+            'npx -y pnpm@10 shewhart kpi show change_failure_rate --period month',
+            'a KPI per month, as a table',
+          ],
+          [
+            'npx -y pnpm@10 shewhart kpi chart lead_time_for_changes --team payments --plot chart.svg',
+            'its control chart: stages, limits, signals',
+          ],
+          ['npx -y pnpm@10 shewhart baseline list', 'process performance baselines'],
+          ['npx -y pnpm@10 shewhart objectives', 'the quality objectives and their status'],
+          [
+            `${runtime.url}/v1/kpis/change_failure_rate/chart?team=payments`,
+            'a chart as JSON (&format=svg: a picture)',
+          ],
+          [`${runtime.url}/metrics`, 'Prometheus metrics'],
+        ]),
         '',
         `Send events: POST ${runtime.url}/v1/events (see README). Stop with Ctrl-C.`,
         '',
       ].join('\n'),
     );
   });
+}
+
+/** Two columns: the second starts where the longest first one ends (or on its own line past 72). */
+function columns(rows: [string, string][]): string[] {
+  const width = Math.min(72, Math.max(...rows.map(([a]) => a.length)));
+  return rows.flatMap(([a, b]) =>
+    a.length > width ? [`  ${a}`, `  ${' '.repeat(width)}  ${b}`] : [`  ${a.padEnd(width)}  ${b}`],
+  );
 }
