@@ -3,11 +3,12 @@
  * objectives (infra/config/shewhart.example.yaml), so objective status, attainment and the objective lines
  * on charts show out of the box, with baselines already computed.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -101,5 +102,60 @@ describe('start --demo', () => {
     expect(chart.objective).not.toBeNull();
     const baselines = await get<{ baselines: unknown[] }>('/v1/baselines');
     expect(baselines.baselines.length).toBeGreaterThan(0);
+  });
+});
+
+/** The README's code blocks: what a newcomer copies after command 1. */
+function readmeExamples(): string[] {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+  // Continuation lines (a POST body over several lines) are joined to their command.
+  return blocks.flatMap((b) => b.replace(/'[^']*'/g, (q) => q.replace(/\n\s*/g, ' ')).split('\n'));
+}
+
+describe("the README's examples on the demo", () => {
+  it('answers every curl example (GET 200, the POST 202)', async () => {
+    const curls = readmeExamples().filter((l) => l.startsWith('curl '));
+    expect(curls.length).toBeGreaterThanOrEqual(2);
+    for (const line of curls) {
+      const target = /(http:\/\/127\.0\.0\.1:8080)(\/[^'\s]*)/.exec(line);
+      expect(target, line).not.toBeNull();
+      const path = (target as RegExpExecArray)[2] as string;
+      const body = /-d '([^']*)'/.exec(line)?.[1];
+      const res = await fetch(`${url}${path}`, {
+        method: body ? 'POST' : 'GET',
+        ...(body ? { body, headers: { 'content-type': 'application/json' } } : {}),
+      });
+      expect(res.status, `${line} → ${await res.clone().text()}`).toBe(body ? 202 : 200);
+    }
+  });
+
+  it('runs every shewhart example against the running server, exit 0 and some output', async () => {
+    const commands = readmeExamples()
+      .filter((l) => l.startsWith('npx -y pnpm@10 shewhart ') && !/ start\b| demo\b/.test(l))
+      .map((l) => l.replace('npx -y pnpm@10 shewhart ', '').split(/\s+/));
+    expect(commands.length).toBeGreaterThanOrEqual(2);
+    for (const args of commands) {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', 'packages/cli/src/main.ts', ...args, '--data', dataDir],
+        { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } },
+      );
+      expect(stdout.trim().length, args.join(' ')).toBeGreaterThan(0);
+      expect(stdout, args.join(' ')).not.toMatch(/no data in this range/);
+    }
+  });
+
+  it('links only to files the repository has', () => {
+    const docs = ['README.md', ...readdirSync(join(root, 'docs')).map((f) => `docs/${f}`)];
+    for (const doc of docs.filter((d) => d.endsWith('.md'))) {
+      const text = readFileSync(join(root, doc), 'utf8');
+      for (const m of text.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)) {
+        const target = m[1] as string;
+        if (/^[a-z]+:/.test(target)) continue; // http(s), mailto
+        expect(existsSync(join(root, dirname(doc), target)), `${doc} → ${target}`).toBe(true);
+      }
+      expect(text, doc).not.toMatch(/\.\.\/shared|shared\/docs/);
+    }
   });
 });
