@@ -202,4 +202,14 @@ export const REDACT_PATHS = [
   '*.auth',
 ];
 export { DebouncedTask } from './debounced.js';
+export {
+  ConfigFileError,
+  type FileProblem,
+  KNOWN_SECTIONS,
+  loadConfigFile,
+  parseConfigFile,
+  type Report,
+  type Section,
+  type SectionName,
+} from './file.js';
 export { createLogger } from './logger.js';

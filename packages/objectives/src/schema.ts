@@ -66,26 +66,20 @@ export const Objective = z
     }
   });
 
-export const ObjectivesFile = z
-  .object({
-    version: z.literal(1, { message: 'must be 1' }).default(1),
-    objectives: z.array(Objective),
-  })
-  .strict()
-  .superRefine((f, ctx) => {
-    const seen = new Map<string, number>();
-    f.objectives.forEach((o, i) => {
-      const first = seen.get(o.id);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['objectives', i, 'id'],
-          message: `duplicates objectives[${first}].id "${o.id}"`,
-        });
-      }
-      seen.set(o.id, i);
-    });
+/** The `objectives` section of the configuration file: the objectives, ids unique. */
+export const ObjectivesSection = z.array(Objective).superRefine((list, ctx) => {
+  const seen = new Map<string, number>();
+  list.forEach((o, i) => {
+    const first = seen.get(o.id);
+    if (first !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'id'],
+        message: `duplicates objectives[${first}].id "${o.id}"`,
+      });
+    }
+    seen.set(o.id, i);
   });
+});
 
 export type Objective = z.output<typeof Objective>;
-export type ObjectivesFile = z.output<typeof ObjectivesFile>;
