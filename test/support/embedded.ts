@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { createLogger, loadConfig } from '@shewhart/config';
 import { type EmbeddedRuntime, startEmbedded } from '@shewhart/runtime';
 import type { Warehouse } from '@shewhart/warehouse';
-import { expect } from 'vitest';
 
 /**
  * Starts the real embedded runtime (collector + worker + chdb) on an ephemeral port in a fresh
@@ -42,34 +41,5 @@ export async function startTestRuntime(env: Record<string, string> = {}): Promis
   });
 }
 
-let seq = 0;
-/** A valid event of the given type with a unique id (override anything). */
-export function ev(type: string, data: Record<string, unknown>, over: Record<string, unknown> = {}) {
-  seq++;
-  return {
-    id: `e${seq}`,
-    source: 'test/suite',
-    type,
-    time: '2024-01-03T10:00:00Z',
-    team: 'alpha',
-    data,
-    ...over,
-  };
-}
-
-/** `GET /v1/kpis/:id?query` → the points, asserting a 200. */
-export async function kpiPoints(url: string, id: string, query: string): Promise<Record<string, unknown>[]> {
-  const res = await fetch(`${url}/v1/kpis/${id}?${query}`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { points: Record<string, unknown>[] }).points;
-}
-
-/** One expected KPI point, as the API returns it. */
-export const pt = (
-  periodStart: string,
-  value: number | null,
-  numerator: number | null,
-  denominator: number | null,
-  n: number,
-  provisional = false,
-) => ({ periodStart, value, numerator, denominator, n, provisional });
+/** A valid event of the given type with a unique id (the same builder as the KPI tests'). */
+export { ev } from '@shewhart/kpi/testing';

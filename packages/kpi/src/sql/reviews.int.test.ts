@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
+import { UnknownScopeError } from '../query.js';
+import { ev, type KpiWarehouse, openKpiWarehouse, pt } from '../testing.js';
 
 /**
  * Review KPIs (docs/methods.md §3.3) on a hand-computed event set, team alpha. W1 = week of 2024-05-06,
@@ -16,7 +17,7 @@ import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
  * x2 09-01 wp1 (beyond 90 days of rv5); x3 05-21 wp2 (duplicate: invalid); x4 05-03 wp3 (before rv3:
  * no earlier review); x5 06-01 wp3 (charged to rv3).
  */
-let rt: Awaited<ReturnType<typeof startTestRuntime>>;
+let kw: KpiWarehouse;
 
 const review = (reviewId: string, time: string, data: Record<string, unknown>) =>
   ev('review.completed', { reviewId, workProductType: 'code', sizeUnit: 'loc', ...data }, { time });
@@ -73,13 +74,13 @@ const events = [
   later('x5', '2024-06-01T00:00:00Z', 'wp3'),
 ];
 
-const points = (id: string, query: string) => kpiPoints(rt.url, id, query);
+const points = (id: string, query: string) => kw.points(id, query);
 
 beforeAll(async () => {
-  rt = await startTestRuntime();
-  expect((await rt.post([...events].reverse())).status).toBe(202);
+  kw = await openKpiWarehouse();
+  expect((await kw.write([...events].reverse())).duplicates).toBe(0);
 });
-afterAll(async () => rt.dispose());
+afterAll(async () => kw?.dispose());
 
 describe('review KPIs', () => {
   it('review_rate: Σ size / Σ duration per size unit; reviews without a duration are left out', async () => {
@@ -134,10 +135,11 @@ describe('review KPIs', () => {
 
   it('a late defect of a reviewed work product recomputes the old review period', async () => {
     // x6 (05-25, wp2) arrives now: rv2 gets 1 later defect → W1 7 / 9.
-    expect((await rt.post(later('x6', '2024-05-25T00:00:00Z', 'wp2'))).status).toBe(202);
+    expect((await kw.write(later('x6', '2024-05-25T00:00:00Z', 'wp2'))).duplicates).toBe(0);
     const p = await points('review_effectiveness', 'period=week&asOf=2024-09-01&to=2024-05-06');
     expect(p[0]).toMatchObject({ numerator: 7, denominator: 9, n: 3 });
     expect(p[0]?.value).toBeCloseTo((7 / 9) * 100, 10);
-    expect(await points('review_effectiveness', 'period=week&team=beta')).toEqual([]);
+    // No event names team beta: it is unknown, not empty (the API answers 404).
+    await expect(points('review_effectiveness', 'period=week&team=beta')).rejects.toThrow(UnknownScopeError);
   });
 });

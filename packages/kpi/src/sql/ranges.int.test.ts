@@ -1,7 +1,8 @@
 import { generateDemo } from '@shewhart/cli/demo';
-import { KPIS } from '@shewhart/kpi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRuntime } from './support/embedded.js';
+import { KPIS } from '../catalogue.js';
+import { queryKpi } from '../query.js';
+import { type KpiWarehouse, openKpiWarehouse } from '../testing.js';
 
 /**
  * Invariants of every KPI on a realistic demo history (3 teams, 30 weeks): the folds of a bounded query
@@ -9,7 +10,7 @@ import { startTestRuntime } from './support/embedded.js';
  * series cut to the same periods — for every KPI, grain, scope and range, including ranges whose bounds
  * fall inside a period. Plus the sums that tie KPIs together (DER + DRE = 100; teams add up to the org).
  */
-let rt: Awaited<ReturnType<typeof startTestRuntime>>;
+let kw: KpiWarehouse;
 const END = new Date('2024-07-01T00:00:00Z');
 const AS_OF = '2024-07-01T00:00:00Z';
 
@@ -23,9 +24,7 @@ async function series(id: string, query: Record<string, string | undefined>): Pr
   const params = Object.entries({ asOf: AS_OF, ...query }).filter(
     (e): e is [string, string] => e[1] !== undefined,
   );
-  const res = await fetch(`${rt.url}/v1/kpis/${id}?${new URLSearchParams(params)}`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { points: Point[] }).points;
+  return (await queryKpi(kw.states, id, Object.fromEntries(params))).points;
 }
 
 /** Same periods, counts and flags; sums of floats may differ in the last bits (aggregation order). */
@@ -42,13 +41,11 @@ function expectSameSeries(actual: Point[], expected: Point[], label: string): vo
 }
 
 beforeAll(async () => {
-  rt = await startTestRuntime();
+  kw = await openKpiWarehouse();
   const events = [...generateDemo({ weeks: 30, teams: 3, seed: 11, end: END })];
-  for (let i = 0; i < events.length; i += 2000) {
-    expect((await rt.post(events.slice(i, i + 2000))).status).toBe(202);
-  }
+  expect((await kw.write(events)).stored).toBe(events.length);
 });
-afterAll(async () => rt.dispose());
+afterAll(async () => kw?.dispose());
 
 const RANGES = [
   { from: '2024-02-07', to: '2024-03-20' }, // both bounds inside a week and a month

@@ -1,6 +1,5 @@
-import { toEventRow } from '@shewhart/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
+import { ev, type KpiWarehouse, openKpiWarehouse, pt } from '../testing.js';
 
 /**
  * Customer-satisfaction KPIs (docs/methods.md §2.3) on a hand-computed event set. Team alpha unless noted.
@@ -11,7 +10,7 @@ import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
  * Complaints: k1 in W1 and a second event for k1 in W2 (one complaint, counted at its first event);
  *             k2 in W2 in team beta.
  */
-let rt: Awaited<ReturnType<typeof startTestRuntime>>;
+let kw: KpiWarehouse;
 
 const survey = (scale: string, score: number, time: string, over: Record<string, unknown> = {}) =>
   ev('feedback.survey', { scale, score }, { time, ...over });
@@ -32,13 +31,13 @@ const events = [
   ev('feedback.complaint', { complaintId: 'k2' }, { time: '2024-02-14T00:00:00Z', team: 'beta' }),
 ];
 
-const points = (id: string, query: string) => kpiPoints(rt.url, id, query);
+const points = (id: string, query: string) => kw.points(id, query);
 
 beforeAll(async () => {
-  rt = await startTestRuntime();
-  expect((await rt.post(events)).status).toBe(202);
+  kw = await openKpiWarehouse();
+  expect((await kw.write(events)).duplicates).toBe(0);
 });
-afterAll(async () => rt.dispose());
+afterAll(async () => kw?.dispose());
 
 describe('customer KPIs', () => {
   it('csat: responses scoring 4–5 / responses; weeks without a csat response are not listed', async () => {
@@ -71,10 +70,7 @@ describe('customer KPIs', () => {
 
   it('a duplicate raw survey row that slipped past the writer counts once', async () => {
     // The same (source, id) stored twice in events_raw: each response is folded by its key.
-    const row = toEventRow({ specversion: '1.0', ...(csatEvents[3] as object) } as never);
-    await rt.warehouse.client.insert({ table: 'events_raw', values: [row, row], format: 'JSONEachRow' });
-    // Written behind the runtime's writer: tell the entity-state catch-up, as the writer does.
-    rt.storage.states.noteWrite();
+    await kw.insertRaw([csatEvents[3], csatEvents[3]]);
     expect(await points('csat', 'period=week&to=2024-02-05')).toEqual([pt('2024-02-05', 50, 2, 4, 4)]);
   });
 });

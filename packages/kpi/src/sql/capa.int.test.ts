@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
+import { ev, type KpiWarehouse, openKpiWarehouse, pt } from '../testing.js';
 
 /**
  * Corrective-action KPIs (docs/methods.md §2.6) on a hand-computed event set. Team alpha unless noted.
@@ -15,7 +15,7 @@ import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
  * c7 opened 08-01, key k2: more than 180 days after c3's closure (window ends 07-11 12:00).
  * c8 opened 06-03, closed 06-04 (1 d), pending, no due date, no key.
  */
-let rt: Awaited<ReturnType<typeof startTestRuntime>>;
+let kw: KpiWarehouse;
 
 const opened = (
   capaId: string,
@@ -45,13 +45,13 @@ const events = [
   closed('c8', t('06-04'), 'pending'),
 ];
 
-const points = (id: string, query: string) => kpiPoints(rt.url, id, query);
+const points = (id: string, query: string) => kw.points(id, query);
 
 beforeAll(async () => {
-  rt = await startTestRuntime();
-  expect((await rt.post([...events].reverse())).status).toBe(202);
+  kw = await openKpiWarehouse();
+  expect((await kw.write([...events].reverse())).duplicates).toBe(0);
 });
-afterAll(async () => rt.dispose());
+afterAll(async () => kw?.dispose());
 
 describe('CAPA KPIs', () => {
   it('capa_closure_time: R-7 median and P85 of opened → first closure, in days', async () => {
@@ -107,7 +107,7 @@ describe('CAPA KPIs', () => {
 
   it('a late CAPA opening lands in its old cohort', async () => {
     // c9 (alpha, k3) opened 03-01, posted now: c2 recurred → January 2/3.
-    expect((await rt.post(opened('c9', t('03-01'), { recurrenceKey: 'k3' }))).status).toBe(202);
+    expect((await kw.write(opened('c9', t('03-01'), { recurrenceKey: 'k3' }))).duplicates).toBe(0);
     const p = await points('capa_recurrence_rate', 'period=month&asOf=2025-06-01');
     expect(p[0]).toMatchObject({ numerator: 2, denominator: 3 });
   });
@@ -120,7 +120,7 @@ describe('CAPA KPIs', () => {
       opened('c10', t('01-20'), { recurrenceKey: 'k9' }),
       opened('c11', t('01-25'), { recurrenceKey: 'k9' }),
     ];
-    expect((await rt.post(inconsistent)).status).toBe(202);
+    expect((await kw.write(inconsistent)).duplicates).toBe(0);
     const p = await points('capa_recurrence_rate', 'period=month&asOf=2025-06-01');
     expect(p[0]).toMatchObject({ periodStart: '2024-01-01', numerator: 3, denominator: 4 });
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
+import { InvalidKpiQueryError } from '../query.js';
+import { ev, type KpiWarehouse, openKpiWarehouse, pt } from '../testing.js';
 
 /**
  * Defect KPIs (docs/methods.md §3.1, §2.3) on a hand-computed event set. Team alpha unless noted.
@@ -34,7 +35,7 @@ import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
  *     → null. PCE(test): a7 → 1/1. a8 (unknown) never counts.
  * RB: D_pre = r1, D_post = r2 → DER 1/2; density 2 / 100 FP.
  */
-let rt: Awaited<ReturnType<typeof startTestRuntime>>;
+let kw: KpiWarehouse;
 
 type Later = [type: string, time: string, data?: Record<string, unknown>];
 function defect(
@@ -133,15 +134,15 @@ const events = [
   ),
 ];
 
-const points = (id: string, query: string) => kpiPoints(rt.url, id, query);
+const points = (id: string, query: string) => kw.points(id, query);
 const count = (periodStart: string, c: number) => pt(periodStart, c, c, null, c);
 
 beforeAll(async () => {
-  rt = await startTestRuntime();
+  kw = await openKpiWarehouse();
   // Posted newest first: every fold goes by event time, not by arrival.
-  expect((await rt.post([...events].reverse())).status).toBe(202);
+  expect((await kw.write([...events].reverse())).duplicates).toBe(0);
 });
-afterAll(async () => rt.dispose());
+afterAll(async () => kw?.dispose());
 
 describe('release-based defect KPIs', () => {
   const AFTER = 'asOf=2024-07-01'; // both releases are more than 90 days old
@@ -209,7 +210,8 @@ describe('release-based defect KPIs', () => {
       numerator: 3,
       denominator: 6,
     });
-    expect((await fetch(`${rt.url}/v1/kpis/phase_containment?phase=unknown`)).status).toBe(400);
+    // (The API answers 400 for it: test/kpi.int.test.ts.)
+    await expect(points('phase_containment', 'phase=unknown')).rejects.toThrow(InvalidKpiQueryError);
   });
 
   it('scope is the release’s: a team query counts other teams’ defects charged to its release', async () => {
@@ -304,7 +306,7 @@ describe('defect flow KPIs', () => {
       { defectId: 'b1', resolution: 'duplicate' },
       { time: d('01-07'), team: 'beta' },
     );
-    expect((await rt.post(late)).status).toBe(202);
+    expect((await kw.write(late)).duplicates).toBe(0);
     expect((await points('defect_arrivals', 'period=week&to=2024-01-01'))[0]).toEqual(count('2024-01-01', 6));
     const backlog = await points('defect_backlog', 'period=week&asOf=2024-12-31&to=2024-01-08');
     expect(backlog.map((p) => p.value)).toEqual([3, 2]);

@@ -1,6 +1,6 @@
-import { toEventRow } from '@shewhart/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
+import { InvalidKpiQueryError } from '../query.js';
+import { ev, type KpiWarehouse, openKpiWarehouse, pt } from '../testing.js';
 
 /**
  * Release KPIs (docs/methods.md §3.2) and change failures named by late incidents, on a hand-computed event
@@ -19,7 +19,7 @@ import { ev, kpiPoints, pt, startTestRuntime } from './support/embedded.js';
  * R4 (beta): plan at 03-01 says 03-20 00:00; own plannedEnd 03-25 ignored; shipped 03-21 06:00 (W3):
  *   1.25 days late; no plannedStart, no effort, no size.
  */
-let rt: Awaited<ReturnType<typeof startTestRuntime>>;
+let kw: KpiWarehouse;
 
 const planned = (
   releaseId: string,
@@ -80,16 +80,16 @@ const events = [
   release('R4', '2024-03-21T06:00:00Z', { plannedEnd: '2024-03-25T00:00:00Z' }, { team: 'beta' }),
 ];
 
-const points = (id: string, query: string) => kpiPoints(rt.url, id, query);
+const points = (id: string, query: string) => kw.points(id, query);
 
 beforeAll(async () => {
   // No catch-up lag: each catch-up re-reads only the events stored since the previous one, so an event
   // that changes another entity (an incident naming a deployment) must re-fold that entity by itself.
-  rt = await startTestRuntime({ SHEWHART_CATCHUP_LAG_MS: '0' });
+  kw = await openKpiWarehouse({ lagMs: 0 });
   // Posted newest first: baselines go by event time (then id), never by arrival order.
-  expect((await rt.post([...events].reverse())).status).toBe(202);
+  expect((await kw.write([...events].reverse())).duplicates).toBe(0);
 });
-afterAll(async () => rt.dispose());
+afterAll(async () => kw?.dispose());
 
 describe('release KPIs', () => {
   it('on_time_delivery: the first committed plannedEnd is the baseline; re-plans never move it', async () => {
@@ -149,16 +149,17 @@ describe('release KPIs', () => {
       pt('2024-03-04', 0.75, 30, 40, 1),
     ]);
     expect(await points('productivity', 'period=week&unit=function_points')).toEqual([]);
-    const bad = await fetch(`${rt.url}/v1/kpis/productivity?unit=loc`);
-    expect(bad.status).toBe(400);
+    // An unknown unit is refused (the API answers 400: test/kpi.int.test.ts).
+    await expect(points('productivity', 'period=week&unit=loc')).rejects.toThrow(InvalidKpiQueryError);
   });
 
   it('a late plan dated before the shipping becomes the baseline and recomputes the old period', async () => {
     // R3 gets a plan dated 02-15 saying 03-11: now R3 (shipped 03-12) is 1 day late; its planned start still
     // comes from the release event: planned 03-11 − 03-01 = 10 d = 240 h = actual → SV 0.
     expect(
-      (await rt.post(planned('R3', '2024-02-15T00:00:00Z', { plannedEnd: '2024-03-11T00:00:00Z' }))).status,
-    ).toBe(202);
+      (await kw.write(planned('R3', '2024-02-15T00:00:00Z', { plannedEnd: '2024-03-11T00:00:00Z' })))
+        .duplicates,
+    ).toBe(0);
     expect(await points('on_time_delivery', 'period=week&from=2024-03-11&to=2024-03-11')).toEqual([
       pt('2024-03-11', 0, 0, 1, 1),
     ]);
@@ -184,7 +185,7 @@ describe('change failures named later', () => {
   it('an incident posted later names an old deployment: its period flips to a failure', async () => {
     // Team gamma, week of 2024-04-01: g1 and g2 succeed → 0/2. An incident opened 04-09 (next week)
     // names g1 → g1 is a change failure → 1/2 = 50 % in its own (old) week.
-    expect((await rt.post([g1, g2])).status).toBe(202);
+    expect((await kw.write([g1, g2])).duplicates).toBe(0);
     expect(await points('change_failure_rate', 'period=week&team=gamma')).toEqual([
       pt('2024-04-01', 0, 0, 2, 2),
     ]);
@@ -193,7 +194,7 @@ describe('change failures named later', () => {
       { incidentId: 'gi1', causedByDeploymentId: 'g1' },
       { time: '2024-04-09T00:00:00Z', team: 'gamma' },
     );
-    expect((await rt.post(incident)).status).toBe(202);
+    expect((await kw.write(incident)).duplicates).toBe(0);
     expect(await points('change_failure_rate', 'period=week&team=gamma')).toEqual([
       pt('2024-04-01', 50, 1, 2, 2),
     ]);
@@ -202,14 +203,7 @@ describe('change failures named later', () => {
   it('a duplicate raw row that slipped past the writer changes nothing', async () => {
     // Insert the g2 deployment event and R1's release event again, same (source, id), straight into
     // events_raw (the writer would refuse them): every KPI folds by entity, so nothing counts twice.
-    const row = (e: unknown) => toEventRow({ specversion: '1.0', ...(e as object) } as never);
-    await rt.warehouse.client.insert({
-      table: 'events_raw',
-      values: [row(g2), row(events[2]), row(events[2])],
-      format: 'JSONEachRow',
-    });
-    // Written behind the runtime's writer: tell the entity-state catch-up, as the writer does.
-    rt.storage.states.noteWrite();
+    await kw.insertRaw([g2, events[2], events[2]]);
     expect(await points('change_failure_rate', 'period=week&team=gamma')).toEqual([
       pt('2024-04-01', 50, 1, 2, 2),
     ]);

@@ -1,25 +1,25 @@
 import { generateDemo } from '@shewhart/cli/demo';
-import { byTeamSql, KPIS, type KpiDefinition, queryByTeam, queryKpi } from '@shewhart/kpi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRuntime } from './support/embedded.js';
+import { KPIS, type KpiDefinition } from './catalogue.js';
+import { queryKpi } from './query.js';
+import { byTeamSql, queryByTeam } from './team-fanout.js';
+import { type KpiWarehouse, openKpiWarehouse } from './testing.js';
 
 /**
  * The refresh of every baseline queries each KPI once for all teams (byTeamSql). This checks, on a
  * realistic history, that the fanned-out query returns exactly what one query per team returns — for
  * every KPI in the catalogue and every period grain used by the refresh.
  */
-let rt: Awaited<ReturnType<typeof startTestRuntime>>;
+let kw: KpiWarehouse;
 const asOf = '2026-01-05T00:00:00Z';
 const teams = ['payments', 'mobile', 'platform'];
 
 beforeAll(async () => {
-  rt = await startTestRuntime();
+  kw = await openKpiWarehouse();
   const events = [...generateDemo({ weeks: 40, teams: 3, seed: 11, end: new Date(asOf) })];
-  for (let i = 0; i < events.length; i += 5000) {
-    expect((await rt.post(events.slice(i, i + 5000))).status).toBe(202);
-  }
+  expect((await kw.write(events)).stored).toBe(events.length);
 });
-afterAll(async () => rt.dispose());
+afterAll(async () => kw?.dispose());
 
 function rounded(points: object[]): object[] {
   return points.map((p) =>
@@ -38,13 +38,13 @@ describe('one query for every team', () => {
     async (_id, kpi) => {
       for (const grain of ['week', 'month'] as const) {
         const dim = kpi.dimension?.default;
-        const byTeam = await queryByTeam(rt.storage.states, kpi, grain, { dim, asOf: new Date(asOf) });
+        const byTeam = await queryByTeam(kw.states, kpi, grain, { dim, asOf: new Date(asOf) });
         if (!kpi.byTeamSql && byTeamSql(kpi.sql(grain)) === undefined) {
           expect(byTeam).toBeUndefined(); // the refresh falls back to one query per team
           continue;
         }
         for (const team of teams) {
-          const single = await queryKpi(rt.storage.states, kpi.id, {
+          const single = await queryKpi(kw.states, kpi.id, {
             period: grain,
             team,
             asOf,
