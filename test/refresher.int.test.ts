@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ev, startTestRuntime } from './support/embedded.js';
+import { eventually } from './support/wait.js';
 
 let rt: Awaited<ReturnType<typeof startTestRuntime>>;
 beforeAll(async () => {
@@ -25,17 +26,17 @@ describe('baselines kept current as events arrive', () => {
       }
     }
     expect((await rt.post(events)).status).toBe(202);
-    const deadline = Date.now() + 30_000;
-    let baselines: { kpi: string; team: string; status: string; nPoints: number }[] = [];
-    while (Date.now() < deadline) {
-      baselines = (
-        (await (await fetch(`${rt.url}/v1/baselines?kpi=defect_arrivals&team=beta`)).json()) as {
-          baselines: typeof baselines;
-        }
-      ).baselines;
-      if (baselines.length > 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    type Baseline = { kpi: string; team: string; status: string; nPoints: number };
+    const baselines = await eventually(
+      'a baseline of beta refreshed in the background',
+      async () => {
+        const res = await fetch(`${rt.url}/v1/baselines?kpi=defect_arrivals&team=beta`);
+        const found = ((await res.json()) as { baselines: Baseline[] }).baselines;
+        return found.length > 0 ? found : undefined;
+      },
+      30_000,
+      100,
+    );
     // c chart: 11 weeks of 5 and one of 40 → provisional (12 points < 20).
     expect(baselines).toEqual([
       expect.objectContaining({ kpi: 'defect_arrivals', team: 'beta', status: 'provisional', nPoints: 12 }),

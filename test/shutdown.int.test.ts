@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { openWarehouse } from '@shewhart/warehouse';
 import { describe, expect, it } from 'vitest';
 import { ev, startTestRuntime } from './support/embedded.js';
+import { eventually } from './support/wait.js';
 
 describe('graceful shutdown of the embedded runtime', () => {
   it('answers every in-flight request after flushing it, and loses nothing', async () => {
@@ -13,8 +14,12 @@ describe('graceful shutdown of the embedded runtime', () => {
         ),
       ),
     );
-    const deadline = Date.now() + 20_000;
-    while (rt.store.bufferedRows < 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await eventually(
+      'all eight batches in the buffer',
+      () => (rt.store.bufferedRows >= 200 ? true : undefined),
+      20_000,
+      10,
+    );
     expect(rt.store.bufferedRows).toBe(200); // all eight batches wait in the buffer, none acknowledged yet
     await rt.shutdown();
     const answers = await Promise.all(posts);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventually, latch } from '../../../test/support/wait.js';
 import { LockUnavailableError, RedisLock, sharedLock } from './redis-lock.js';
 
 /** Against the real Redis at 127.0.0.1:6379 (started by .ci/run). */
@@ -25,7 +26,10 @@ describe('RedisLock', () => {
     const log: string[] = [];
     const work = (name: string) => async () => {
       log.push(`${name} in`);
-      await sleep(80);
+      // Held here, so another connection that will not wait is refused at once.
+      await expect(lockOn(k, { waitMs: 0 }).run(async () => 'in too')).rejects.toBeInstanceOf(
+        LockUnavailableError,
+      );
       log.push(`${name} out`);
       return name;
     };
@@ -41,12 +45,14 @@ describe('RedisLock', () => {
     await expect(a.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     let overlapped = false;
     let inside = false;
+    const holding = latch();
     const long = a.run(async () => {
       inside = true;
-      await sleep(500); // > 3 leases: renewed meanwhile
+      holding.open();
+      await sleep(500); // the work itself lasts > 3 leases: renewed meanwhile
       inside = false;
     });
-    await sleep(20);
+    await holding.promise;
     await b.run(async () => {
       overlapped = inside;
     });
@@ -82,13 +88,20 @@ describe('RedisLock', () => {
         held(); // still ours
         // Another process took the key (as after an expiry during a long stall): the next renewal finds out.
         await redis.set(k, 'someone else', 'PX', 10_000);
-        await sleep(200);
-        try {
-          held();
-          return 'unnoticed';
-        } catch (error) {
-          return error instanceof LockUnavailableError ? 'lost' : 'other error';
-        }
+        const error = await eventually(
+          'the next renewal to find the lease taken',
+          () => {
+            try {
+              held();
+              return undefined;
+            } catch (e) {
+              return e;
+            }
+          },
+          2_000,
+          10,
+        );
+        return error instanceof LockUnavailableError ? 'lost' : 'other error';
       });
       expect(outcome).toBe('lost');
       expect(await redis.get(k)).toBe('someone else'); // and its release left the other lease alone

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { nextTurn } from '../../../test/support/wait.js';
 import { StoreGate } from './store-gate.js';
 
-const tick = () => new Promise((r) => setTimeout(r, 5));
+/** The gate is in-process: a section that yields for a turn lets every other caller queued try meanwhile. */
+const tick = nextTurn;
 
 describe('StoreGate', () => {
   it('runs an exclusive section after the shared ones in flight and before later ones', async () => {

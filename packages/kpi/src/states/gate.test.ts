@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { describe, expect, it } from 'vitest';
+import { latch, nextTurn } from '../../../../test/support/wait.js';
 import { EntityStates } from './catch-up.js';
 
 /**
@@ -7,15 +8,6 @@ import { EntityStates } from './catch-up.js';
  * the warehouse: `reading` and `exclusive` only order the work they are given.
  */
 const states = () => new EntityStates({} as ClickHouseClient);
-const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
-
-function latch(): { promise: Promise<void>; open: () => void } {
-  let open = () => {};
-  const promise = new Promise<void>((r) => {
-    open = r;
-  });
-  return { promise, open };
-}
 
 describe('the entity states gate', () => {
   it('lets reads share, makes exclusive work wait for them, and holds later reads behind it', async () => {
@@ -28,10 +20,11 @@ describe('the entity states gate', () => {
       order.push('read 1 done');
     });
     const b = r.reading(async () => order.push('read 2'));
-    await tick();
+    await nextTurn();
     const w = r.exclusive(async () => order.push('exclusive'));
     const c = r.reading(async () => order.push('read 3'));
-    await tick();
+    // The gate is in-process: after a turn of the event loop, whatever could run has run.
+    await nextTurn();
     expect(order).toEqual(['read 1', 'read 2']);
     first.open();
     await Promise.all([a, b, w, c]);
@@ -41,13 +34,17 @@ describe('the entity states gate', () => {
   it('runs a read nested in a read at once, even with exclusive work waiting', async () => {
     const r = states();
     const order: string[] = [];
+    const inOuter = latch();
+    const queued = latch();
     const outer = r.reading(async () => {
-      await tick();
+      inOuter.open();
+      await queued.promise;
       await r.reading(async () => order.push('inner read'));
       order.push('outer read done');
     });
-    await tick(5);
+    await inOuter.promise;
     const w = r.exclusive(async () => order.push('exclusive'));
+    queued.open();
     await Promise.all([outer, w]);
     expect(order).toEqual(['inner read', 'outer read done', 'exclusive']);
   });
@@ -70,21 +67,29 @@ describe('the entity states gate', () => {
     const r = states();
     const order: string[] = [];
     const fired = latch();
+    const done = latch();
+    const timerStarted = latch();
     await r.exclusive(async () => {
+      // A timer started inside the section fires after it ended.
       setTimeout(() => {
-        void r.reading(async () => order.push('late read')).then(fired.open);
-      }, 30);
+        fired.open();
+        void r.reading(async () => order.push('late read')).then(done.open);
+      }, 0);
+      timerStarted.open();
     });
+    await timerStarted.promise;
     const blocker = latch();
     const w = r.exclusive(async () => {
       order.push('other exclusive');
       await blocker.promise;
       order.push('other exclusive done');
     });
-    await tick(60);
+    await fired.promise;
+    await nextTurn();
+    // The late read holds nothing: it waits for the other exclusive work like any read.
     expect(order).toEqual(['other exclusive']);
     blocker.open();
-    await Promise.all([w, fired.promise]);
+    await Promise.all([w, done.promise]);
     expect(order).toEqual(['other exclusive', 'other exclusive done', 'late read']);
   });
 });
