@@ -17,3 +17,12 @@ export {
 export type { SharedLock } from './states/gate.js';
 export { StatesOutdatedError } from './states/tables.js';
 export { byTeamSql, queryByTeam } from './team-fanout.js';
+export {
+  installKpiViews,
+  type KpiView,
+  type KpiViewsReport,
+  kpiViewName,
+  kpiViewSelect,
+  kpiViews,
+  kpiViewsOutOfStep,
+} from './views.js';

@@ -4,3 +4,4 @@ export * from './report.js';
 export * from './schema.js';
 export * from './series.js';
 export * from './service.js';
+export * from './table.js';

@@ -5,7 +5,7 @@ import { MemoryBus, TOPICS } from '@shewhart/bus';
 import type { AppConfig } from '@shewhart/config';
 import { createEventsHandler, ingestMetrics } from '@shewhart/ingest';
 import { backgroundCatchUp } from '@shewhart/kpi';
-import { loadObjectivesFile, ObjectiveService } from '@shewhart/objectives';
+import { loadObjectivesFile, ObjectiveService, recordObjectives } from '@shewhart/objectives';
 import { EventStore } from '@shewhart/warehouse';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -47,6 +47,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
   const storage = await openStorage(config, { logger, soleWriter: true });
   try {
     const { states, warehouse } = storage;
+    // Dashboards read the objectives in force from ClickHouse (objectives_current).
+    if (objectives) await recordObjectives(warehouse.client, objectives);
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const metrics = ingestMetrics(registry);

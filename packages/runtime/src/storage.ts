@@ -1,6 +1,6 @@
 import { type RedisLock, sharedLock, untilAvailable } from '@shewhart/bus';
 import type { AppConfig } from '@shewhart/config';
-import { EntityStates } from '@shewhart/kpi';
+import { EntityStates, installKpiViews } from '@shewhart/kpi';
 import {
   lockDataDir,
   type MigrationReport,
@@ -59,7 +59,13 @@ export async function openStorage(config: AppConfig, options: OpenStorageOptions
     else if (options.soleWriter) states.trackWrites();
     const client = warehouse.client;
     const migrations = await untilAvailable(
-      () => states.exclusive(() => migrate(client)),
+      () =>
+        states.exclusive(async () => {
+          const report = await migrate(client);
+          // The KPI views follow this release's catalogue (packages/kpi/src/views.ts): dashboards read them.
+          await installKpiViews(client);
+          return report;
+        }),
       logger,
       options.signal,
     );
