@@ -14,11 +14,13 @@ import { join } from 'node:path';
 import { generateDemo } from '@shewhart/cli/demo';
 import { afterAll, describe, expect, it } from 'vitest';
 import { calmKpis, kpiDifferences, kpiSnapshot, postBatch, storageProblems } from './support/crash-check.js';
+import { watchParts } from './support/parts.js';
 import { prng, shuffled } from './support/random.js';
 import { killServers, startServer } from './support/server.js';
 
 const KILLS = 40;
 const BATCH = 200;
+const PART_TABLES = ['events_raw', 'event_keys', 'defect_events', 'delivery_events', 'quality_events'];
 /** The demo history ends here; KPIs are evaluated as of then, so both runs agree on "now". */
 const END = new Date('2026-01-05T00:00:00Z');
 
@@ -47,20 +49,32 @@ describe('embedded server crash consistency', () => {
     for (let round = 0; round < KILLS; round++) {
       const server = await startServer(dir);
       // A few batches at once (their flushes merge), one already acknowledged now and then (a client
-      // that never saw the answer), then a kill at a random moment of their handling.
-      const take = queue.splice(0, 1 + Math.floor(random() * 4));
+      // that never saw the answer), then a kill: at a random moment of their handling, or (every other
+      // round) the moment one of the tables the insert path writes gets its next part.
+      const take = queue.splice(0, 1 + Math.floor(random() * 6));
       if (acked.size > 0 && random() < 0.2)
         take.push([...acked][Math.floor(random() * acked.size)] as number);
+      // Aimed kills watch a table the insert path writes: events_raw (the commit point), event_keys or
+      // a typed table (written after it, by another part).
+      const table = PART_TABLES[Math.floor(random() * PART_TABLES.length)] as string;
+      const parts = round % 2 === 1 ? watchParts(dir, table) : undefined;
       const posts = take.map(async (i) => {
         if (await postBatch(server.url, batches[i] as unknown[])) acked.add(i);
         else if (!acked.has(i)) queue.unshift(i);
       });
-      const delay = Math.floor(random() * 600);
-      await new Promise((r) => setTimeout(r, delay));
+      let point: string;
+      if (parts) {
+        point = (await parts.next(5_000)) ? `part of ${table}` : 'no part';
+        parts.close();
+      } else {
+        const delay = Math.floor(random() * 600);
+        await new Promise((r) => setTimeout(r, delay));
+        point = `${delay}ms`;
+      }
       await server.kill();
       await Promise.all(posts);
       repairs += repairsIn(server.logs());
-      kills.push(`${delay}ms/${take.length}`);
+      kills.push(`${point}/${take.length}`);
     }
 
     // The last start: the client retries everything still unacknowledged, and posts the rest.
@@ -77,7 +91,7 @@ describe('embedded server crash consistency', () => {
     repairs += repairsIn(server.logs());
     expect(await server.stop()).toBe(0);
     console.info(
-      `crash test: seed ${seed}, ${events.length} events in ${batches.length} batches, ${kills.length} kills (delay/batches: ${kills.join(' ')}), ${repairs} start-ups repaired derived rows`,
+      `crash test: seed ${seed}, ${events.length} events in ${batches.length} batches, ${kills.length} kills (kill point/batches: ${kills.join(' ')}), ${repairs} start-ups repaired derived rows`,
     );
 
     expect(await storageProblems(dir, events)).toEqual([]);

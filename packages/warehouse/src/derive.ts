@@ -97,7 +97,7 @@ const ALL_TARGETS = DERIVED.reduce((m, d) => m | (1 << d.bit), 0);
 const TYPED = DERIVED.filter((d) => d.table !== 'event_keys');
 
 /** One history scan reads at most about this many events of `events_raw` (its anti-join sets stay small). */
-const BUCKET_ROWS = 2_000_000;
+const BUCKET_ROWS = 1_000_000;
 
 /**
  * Derives a flush's fresh events: one INSERT, into every derived table the event belongs to. Only for
@@ -151,12 +151,19 @@ export interface Missing {
   at: string;
 }
 
-/** How many history scans an anti-join over everything ingested after `since` takes. */
-async function bucketsFor(client: ClickHouseClient, since: string): Promise<number> {
-  // Only a scan of the whole history (a directory from before the derive step) can be large; a window
-  // since the derive watermark spans one repair interval.
-  if (since !== EPOCH) return 1;
-  const rs = await client.query({ query: 'SELECT count() AS n FROM events_raw', format: 'JSONEachRow' });
+/**
+ * How many scans an anti-join over everything ingested after `since` takes (each reads about
+ * BUCKET_ROWS events, so its sets stay small). Counted for a repair, whose window spans a repair interval
+ * or, after an upgrade, the whole history; a catch-up's window spans seconds and is counted only when it
+ * is the whole history (a new set of states).
+ */
+async function bucketsFor(client: ClickHouseClient, since: string, count: boolean): Promise<number> {
+  if (!count && since !== EPOCH) return 1;
+  const rs = await client.query({
+    query: `SELECT count() AS n FROM events_raw WHERE ingested_at > {since:${TIME}}`,
+    query_params: { since },
+    format: 'JSONEachRow',
+  });
   const [row] = await rs.json<{ n: string | number }>();
   return Math.max(1, Math.ceil(Number(row?.n ?? 0) / BUCKET_ROWS));
 }
@@ -184,7 +191,7 @@ export async function findMissing(
   since: string = EPOCH,
   tables: readonly Derived[] = DERIVED,
 ): Promise<Missing> {
-  const buckets = await bucketsFor(client, since);
+  const buckets = await bucketsFor(client, since, false);
   const total: Missing = { count: 0, at: '' };
   for (let bucket = 0; bucket < buckets; bucket++) {
     const m = await missingIn(client, { since, buckets, bucket }, tables);
@@ -217,7 +224,7 @@ export async function repairDerived(
 ): Promise<RepairReport> {
   const lagMs = options.lagMs ?? 30_000;
   const since = (await readWatermark(client, 'derive_watermark')) ?? EPOCH;
-  const buckets = await bucketsFor(client, since);
+  const buckets = await bucketsFor(client, since, true);
   let at = '';
   let repaired = 0;
   let oldest: string | undefined;
