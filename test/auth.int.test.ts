@@ -56,7 +56,10 @@ function raw(
 }
 
 async function count(table: string): Promise<number> {
-  const rs = await rt.warehouse.client.query({ query: `SELECT count() AS c FROM ${table}`, format: 'JSONEachRow' });
+  const rs = await rt.warehouse.client.query({
+    query: `SELECT count() AS c FROM ${table}`,
+    format: 'JSONEachRow',
+  });
   return Number((await rs.json<{ c: string }>())[0]?.c);
 }
 
@@ -66,7 +69,8 @@ function spellings(path: string): string[] {
   const tail = rest.join('/');
   const port = new URL(rt.url).port;
   const encodeFirstChar = (s: string) => `%${s.charCodeAt(0).toString(16)}${s.slice(1)}`;
-  const encodeAll = (s: string) => [...s].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('');
+  const encodeAll = (s: string) =>
+    [...s].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('');
   return [
     path,
     `/${encodeFirstChar(first as string)}/${tail}`,
@@ -106,7 +110,12 @@ describe('bearer-token authentication', () => {
             ? JSON.stringify(
                 route.url === '/v1/events'
                   ? event()
-                  : { reason: 'an attacker wants a new stage', periodStart: '2024-01-01', causeCode: 'x', reference: 'y' },
+                  : {
+                      reason: 'an attacker wants a new stage',
+                      periodStart: '2024-01-01',
+                      causeCode: 'x',
+                      reference: 'y',
+                    },
               )
             : undefined;
         const res = await raw(route.method, path, { body });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EVENT_SCHEMAS } from './envelope.js';
-import { EVENT_TYPE_NAMES, EVENT_TYPES, type EventType } from './types.js';
+import { EVENT_TYPES, type EventType } from './types.js';
 
 /** JSON Schema (draft 2020-12) of one event type, as clients send it (defaults are optional on input). */
 export function eventJsonSchema(type: EventType): Record<string, unknown> {
