@@ -56,8 +56,19 @@ beforeAll(async () => {
     ),
   );
   expect((await rt.post(events)).status).toBe(202);
+  await refresh();
 });
 afterAll(async () => rt.dispose());
+
+/** Stores baselines and signals now (a chart GET only reads them). */
+async function refresh(): Promise<void> {
+  const res = await fetch(`${rt.url}/v1/baselines/refresh`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ grains: ['week'] }),
+  });
+  expect(res.status).toBe(200);
+}
 
 const get = async (path: string) => {
   const res = await fetch(`${rt.url}${path}`);
@@ -106,7 +117,7 @@ describe('baselines, stages and signals', () => {
   });
 
   it('stores each baseline version once and records the signals against the baseline in force', async () => {
-    await get('/v1/kpis/change_failure_rate/chart?period=week&team=alpha'); // a second refresh changes nothing
+    await refresh(); // a second refresh changes nothing
     const { body } = await get('/v1/baselines?kpi=change_failure_rate&team=alpha');
     expect(
       body.baselines.map((b: Record<string, unknown>) => [b.stageFrom, b.version, b.status, b.nPoints]),
@@ -136,6 +147,7 @@ describe('baselines, stages and signals', () => {
       ),
     );
     expect((await rt.post(late)).status).toBe(202);
+    await refresh();
     const frozen = await get('/v1/kpis/change_failure_rate/chart?period=week&team=alpha');
     expect(frozen.body.stages[0].center).toBe(20);
 

@@ -83,6 +83,13 @@ describe('assignable causes', () => {
   });
 
   it('leaves a frozen baseline as it is: only a recorded rebase decision re-establishes it', async () => {
+    // Baselines are stored by a refresh; a chart GET only reads them.
+    const refreshed = await fetch(`${rt.url}/v1/baselines/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grains: ['week'] }),
+    });
+    expect(refreshed.status).toBe(200);
     const chart = (await (await fetch(`${rt.url}/v1/kpis/defect_arrivals/chart?team=delta`)).json()) as {
       stages: { center: number; status: string }[];
     };

@@ -26,6 +26,13 @@ beforeAll(async () => {
   rt = await startTestRuntime({ SHEWHART_CONFIG: FILE });
   for (let i = 0; i < events.length; i += 5_000)
     expect((await rt.post(events.slice(i, i + 5_000))).status).toBe(202);
+  // Charts read stored baselines (a GET never refreshes): store them first.
+  const refreshed = await fetch(`${rt.url}/v1/baselines/refresh`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ grains: ['week'] }),
+  });
+  expect(refreshed.status).toBe(200);
   const res = await fetch(`${rt.url}/v1/objectives?to=${END.toISOString().slice(0, 10)}`);
   expect(res.status).toBe(200);
   const doc = (await res.json()) as { configured: boolean; objectives: ObjectiveReport[] };

@@ -18,15 +18,25 @@ const point = (
   stage,
   againstPrevious: [],
   provisional: false,
+  open: false,
+  excluded: false,
+  sigma: null,
   ...extra,
 });
 
 const doc: ChartDocument = {
   kpi: 'lead_time_for_changes',
+  title: 'Lead time for changes',
+  unit: 'hours',
+  better: 'lower',
   scope: { team: 'payments', project: null },
   period: 'week',
+  asOf: '2026-02-09T00:00:00.000Z',
   chart: 'xmr-ln',
   rules: ['WE1', 'WE4'],
+  stale: false,
+  pending: { baselines: 0, signals: 0 },
+  note: null,
   stages: [
     {
       from: '2026-01-05',
@@ -36,6 +46,9 @@ const doc: ChartDocument = {
       lcl: 8,
       status: 'firm',
       baselineId: 'b1',
+      version: 1,
+      phase2From: null,
+      inapplicable: null,
       note: null,
       evidence: null,
     },
@@ -47,6 +60,9 @@ const doc: ChartDocument = {
       lcl: 2,
       status: 'provisional',
       baselineId: 'b2',
+      version: 1,
+      phase2From: null,
+      inapplicable: null,
       note: null,
       evidence: {
         againstStage: 0,
@@ -62,7 +78,10 @@ const doc: ChartDocument = {
     point('2026-02-02', 9, 1, { provisional: true }),
   ],
   skipped: [],
+  signals: [],
   capability: null,
+  target: null,
+  spec: null,
   objective: null,
 };
 

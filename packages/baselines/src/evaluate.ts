@@ -1,13 +1,16 @@
-import type { KpiDefinition, KpiPoint } from '@shewhart/kpi';
+import type { Grain, KpiDefinition, KpiPoint } from '@shewhart/kpi';
 import {
   analyzeChart,
   type CapabilityResult,
+  type ChartPoint,
   type ChartResult,
   type RuleName,
   resolveRules,
   SpcInputError,
   type SpecLimits,
 } from '@shewhart/spc';
+import { isOpenPeriod } from './periods.js';
+import { evaluateRules, ruleApplicability } from './rule-validity.js';
 import { type ChartMapping, chartData, chartMapping, plottable, toDisplay } from './series-chart.js';
 
 /** docs/methods.md §5.9: provisional limits from 8 points, firm (and frozen) at 20. */
@@ -62,6 +65,14 @@ export interface StageEvaluation {
   unexplainedSignals: string[];
   /** Why a stage has no limits although it has points (e.g. p̄ = 0 gives limits of zero width). */
   note?: string;
+  /** Period start of the stage's first Phase-II (monitored) point, when it has one. */
+  phase2From?: string;
+  /**
+   * Rules that could not be applied to some of the stage's points because the count behind them is too
+   * small for the rule's assumption (see rule-validity.ts), e.g. `{ WE4: 31 }`: 31 points took no part
+   * in runs. Absent when every rule applied everywhere.
+   */
+  inapplicable?: Partial<Record<RuleName, number>>;
   /**
    * docs/methods.md §5.9 rule 4 / §6.4: this stage's data evaluated against the limits of the stage before it.
    * A sustained signal here (a WE4/N2 run, a WE1 point) is the SPC evidence that the process changed.
@@ -83,9 +94,21 @@ export interface EvaluatedPoint {
   stage: number;
   /** Rules this point fires against the previous stage's limits (stage > 0 only). */
   againstPrevious: RuleName[];
-  /** 1 = sets the stage's limits, 2 = monitored against them, null = no limits yet. */
+  /** 1 = sets the stage's limits, 2 = monitored against them, null = no limits yet (or open). */
   phase: 1 | 2 | null;
   provisional: boolean;
+  /**
+   * The period has not ended at the evaluation time (docs/methods.md §5.9 rule 7): its value is partial.
+   * It is shown against its stage's limits but never sets them and is never evaluated by a rule.
+   */
+  open: boolean;
+  /** Removed from its stage's baseline for a recorded assignable cause. */
+  excluded: boolean;
+  /**
+   * Standard error of the plotted value in display units (zones at ±1σ, ±2σ), null when there are no
+   * limits or when the chart is drawn back-transformed from logs (its zones are not linear).
+   */
+  sigma: number | null;
 }
 
 export interface SeriesEvaluation {
@@ -105,6 +128,18 @@ export interface EvaluateInput {
   stageStarts: readonly string[];
   /** Firm baselines by stage start: their limits are frozen and reused, never recomputed. */
   frozen?: ReadonlyMap<string, BaselineVersion>;
+  /**
+   * Only stored baselines, as they are (provisional ones too): `frozen` then holds the latest stored
+   * version of each stage, and a stage without one has no limits. The read-only chart evaluates the
+   * current points this way; refreshing (which computes and stores limits) does not.
+   */
+  storedOnly?: boolean;
+  /**
+   * The evaluation time and the series' grain: a period whose end (exclusive, UTC) is after `asOf` is
+   * open (docs/methods.md §5.9 rule 7). Without them every period counts as closed.
+   */
+  asOf?: Date;
+  grain?: Grain;
   rules?: readonly string[] | string;
   /** Specification limits in KPI units (from an objective), for capability on the latest stage. */
   spec?: SpecLimits;
@@ -117,14 +152,19 @@ export interface EvaluateInput {
 
 /**
  * Puts one KPI series under statistical control: splits it into stages, computes (or reuses frozen)
- * Phase-I limits per stage, evaluates every point with the rule set. Runs and windows reset at stage
- * boundaries because each stage is analysed on its own. Pure: no I/O.
+ * Phase-I limits per stage, evaluates every closed point with the rule set. Runs and windows reset at
+ * stage boundaries because each stage is analysed on its own. Open periods are listed against their
+ * stage's limits but take no part in the limits or the rules. Pure: no I/O.
  */
 export function evaluateSeries(input: EvaluateInput): SeriesEvaluation {
   const mapping = chartMapping(input.kpi.chart, input.points);
   const rules = resolveRules(input.rules as Parameters<typeof resolveRules>[0]);
   const skipped = input.points.filter((p) => !plottable(mapping, p)).map((p) => p.periodStart);
   const points = input.points.filter((p) => plottable(mapping, p));
+  const isOpen = (p: KpiPoint) =>
+    input.asOf !== undefined &&
+    input.grain !== undefined &&
+    isOpenPeriod(p.periodStart, input.grain, input.asOf);
   const first = points[0]?.periodStart;
   const starts = [...new Set(input.stageStarts)].sort().filter((s) => first === undefined || s > first);
   const boundaries = first === undefined ? starts : [first, ...starts];
@@ -137,21 +177,36 @@ export function evaluateSeries(input: EvaluateInput): SeriesEvaluation {
     const inStage = points.filter(
       (p) => p.periodStart >= from && (until === undefined || p.periodStart < until),
     );
-    const frozen = input.frozen?.get(from);
+    // Open periods are the latest ones: the closed points are a prefix of the stage.
+    const closed = inStage.filter((p) => !isOpen(p));
+    const open = inStage.slice(closed.length);
+    const to = inStage.at(-1)?.periodStart ?? null;
+    const stored = input.frozen?.get(from);
     const usable =
-      frozen?.status === 'firm' && frozen.chart === mapping.chart && frozen.transform === mapping.transform;
-    if (inStage.length === 0 || (!usable && inStage.length < MIN_BASELINE)) {
+      stored !== undefined &&
+      (input.storedOnly === true || stored.status === 'firm') &&
+      stored.chart === mapping.chart &&
+      stored.transform === mapping.transform;
+    const insufficient = (extra: Partial<StageEvaluation> = {}) => {
       stages.push({
         stage,
         from,
-        to: inStage.at(-1)?.periodStart ?? null,
+        to,
         status: 'insufficient',
         center: null,
         ucl: null,
         lcl: null,
         unexplainedSignals: [],
+        ...extra,
       });
-      for (const p of inStage) evaluated.push(bare(p, stage, mapping));
+      for (const p of inStage) evaluated.push(bare(p, stage, isOpen(p)));
+    };
+    if (closed.length === 0 || (!usable && (input.storedOnly || closed.length < MIN_BASELINE))) {
+      insufficient(
+        input.storedOnly && closed.length >= MIN_BASELINE
+          ? { note: 'no baseline is stored for this stage yet (the next baseline refresh stores one)' }
+          : {},
+      );
       return;
     }
     const spec =
@@ -160,9 +215,9 @@ export function evaluateSeries(input: EvaluateInput): SeriesEvaluation {
     try {
       result = analyzeChart({
         chart: mapping.chart,
-        ...chartData(mapping, inStage),
+        ...chartData(mapping, closed),
         rules,
-        ...(usable ? { center: frozen.center, sigma: frozen.sigma } : phaseOne(inStage, input.causes)),
+        ...(usable ? storedWindow(stored, closed) : phaseOne(closed, input.causes)),
         minBaseline: MIN_BASELINE,
         firmAt: FIRM_AT,
         ...(spec && mapping.chart === 'xmr' ? { spec } : {}),
@@ -170,56 +225,74 @@ export function evaluateSeries(input: EvaluateInput): SeriesEvaluation {
     } catch (error) {
       if (!(error instanceof SpcInputError)) throw error;
       // A degenerate baseline (no variation at all, e.g. no failure in any period) has no usable limits.
-      stages.push({
-        stage,
-        from,
-        to: inStage.at(-1)?.periodStart ?? null,
-        status: 'insufficient',
-        center: plainCenter(mapping, inStage),
-        ucl: null,
-        lcl: null,
-        unexplainedSignals: [],
-        note: error.message,
-      });
-      for (const p of inStage) evaluated.push(bare(p, stage, mapping));
+      insufficient({ center: plainCenter(mapping, closed), note: error.message });
       return;
     }
     const s = result.stages[0] as ChartResult['stages'][number];
-    const status: StageStatus = usable ? 'firm' : s.baseline.status === 'firm' ? 'firm' : 'provisional';
-    const windowPoints = inStage.slice(s.baseline.from - 1, s.baseline.to);
+    const status: StageStatus = usable
+      ? stored.status
+      : s.baseline.status === 'firm'
+        ? 'firm'
+        : 'provisional';
+    // The rules again, each only where its assumption holds (rule-validity.ts): a run of zero counts
+    // when zero is the likeliest count is no evidence of anything.
+    const applicable = ruleApplicability(mapping.chart, chartData(mapping, closed), s.center);
+    const fired = evaluateRules(
+      result.points.map((cp) => cp.z),
+      result.points.map((cp) => cp.value),
+      rules,
+      applicable,
+    );
+    const inWindow = (p: KpiPoint, cp: ChartPoint): 1 | 2 =>
+      usable ? (p.periodStart <= stored.windowTo ? 1 : 2) : cp.phase;
     const stagePoints = result.points.map((cp, i) => {
-      const p = inStage[i] as KpiPoint;
-      return {
-        periodStart: p.periodStart,
-        value: p.value as number,
-        center: toDisplay(mapping, cp.center),
-        ucl: toDisplay(mapping, cp.ucl),
-        lcl: toDisplay(mapping, cp.lcl),
-        z: cp.z,
-        rules: cp.rules,
-        stage,
-        againstPrevious: [] as RuleName[],
-        phase: usable ? 2 : cp.phase,
-        provisional: p.provisional,
-      } satisfies EvaluatedPoint;
+      const p = closed[i] as KpiPoint;
+      return shown(mapping, p, cp, stage, {
+        rules: fired[i] ?? [],
+        phase: inWindow(p, cp),
+        open: false,
+      });
     });
+    // Open periods against the same limits, for display only: no rule looks at them.
+    if (open.length > 0) {
+      const display = analyzeChart({
+        chart: mapping.chart,
+        ...chartData(mapping, inStage),
+        rules: ['WE1'],
+        center: s.center,
+        sigma: s.sigma,
+      });
+      open.forEach((p, k) => {
+        const cp = display.points[closed.length + k] as ChartPoint;
+        stagePoints.push(shown(mapping, p, cp, stage, { rules: [], phase: null, open: true }));
+      });
+    }
     evaluated.push(...stagePoints);
+    const windowPoints = closed.slice(s.baseline.from - 1, s.baseline.to);
+    const unexplained = stagePoints
+      .filter((p) => p.phase === 1 && !p.open && !p.excluded && p.rules.length > 0)
+      .filter((p) => !usable || !stored.excluded.includes(p.periodStart))
+      .map((p) => p.periodStart);
+    const skippedRules = Object.fromEntries(
+      rules.map((r) => [r, applicable.filter((a) => !a.has(r)).length] as const).filter(([, n]) => n > 0),
+    ) as Partial<Record<RuleName, number>>;
+    const phase2 = stagePoints.find((p) => p.phase === 2);
     stages.push({
       stage,
       from,
-      to: inStage.at(-1)?.periodStart ?? null,
+      to,
       status,
       center: toDisplay(mapping, s.center),
       ucl: constant(stagePoints.map((p) => p.ucl as number)),
       lcl: constant(stagePoints.map((p) => p.lcl as number)),
       fit: usable
         ? {
-            center: frozen.center,
-            sigma: frozen.sigma,
-            nPoints: frozen.nPoints,
-            windowFrom: frozen.windowFrom,
-            windowTo: frozen.windowTo,
-            excluded: frozen.excluded,
+            center: stored.center,
+            sigma: stored.sigma,
+            nPoints: stored.nPoints,
+            windowFrom: stored.windowFrom,
+            windowTo: stored.windowTo,
+            excluded: stored.excluded,
           }
         : {
             center: s.center,
@@ -227,18 +300,54 @@ export function evaluateSeries(input: EvaluateInput): SeriesEvaluation {
             nPoints: s.baseline.used,
             windowFrom: windowPoints[0]?.periodStart ?? from,
             windowTo: windowPoints.at(-1)?.periodStart ?? from,
-            excluded: s.baseline.excluded.map((i) => inStage[i - 1]?.periodStart ?? ''),
+            excluded: s.baseline.excluded.map((i) => closed[i - 1]?.periodStart ?? ''),
           },
-      ...(usable ? { frozen } : {}),
-      unexplainedSignals: s.baseline.unexplainedSignals.map((i) => inStage[i - 1]?.periodStart ?? ''),
+      ...(usable ? { frozen: stored } : {}),
+      unexplainedSignals: unexplained,
+      ...(phase2 ? { phase2From: phase2.periodStart } : {}),
+      ...(Object.keys(skippedRules).length > 0 ? { inapplicable: skippedRules } : {}),
     });
+    // Capability is assessed on XmR charts only, where every rule applies everywhere, so the engine's
+    // stability judgement is the one above.
     if (result.capability && spec) capability = { ...result.capability, stage };
   });
-  addShiftEvidence(mapping, rules, stages, points, evaluated);
+  addShiftEvidence(
+    mapping,
+    rules,
+    stages,
+    points.filter((p) => !isOpen(p)),
+    evaluated,
+  );
   return { mapping, rules, stages, points: evaluated, skipped, capability };
 }
 
-/** Evaluates each stage's points against the previous stage's limits (its frozen baseline). */
+/** One evaluated point in display units. */
+function shown(
+  mapping: ChartMapping,
+  p: KpiPoint,
+  cp: ChartPoint,
+  stage: number,
+  what: { rules: RuleName[]; phase: 1 | 2 | null; open: boolean },
+): EvaluatedPoint {
+  return {
+    periodStart: p.periodStart,
+    value: p.value as number,
+    center: toDisplay(mapping, cp.center),
+    ucl: toDisplay(mapping, cp.ucl),
+    lcl: toDisplay(mapping, cp.lcl),
+    z: cp.z,
+    rules: what.rules,
+    stage,
+    againstPrevious: [],
+    phase: what.phase,
+    provisional: p.provisional,
+    open: what.open,
+    excluded: cp.excluded,
+    sigma: mapping.transform === 'ln' ? null : cp.sigma * mapping.scale,
+  };
+}
+
+/** Evaluates each stage's closed points against the previous stage's limits (its frozen baseline). */
 function addShiftEvidence(
   mapping: ChartMapping,
   rules: RuleName[],
@@ -253,17 +362,24 @@ function addShiftEvidence(
       (p) => p.periodStart >= stage.from && (stage.to === null || p.periodStart <= stage.to),
     );
     if (!prev || inStage.length === 0 || !(prev.sigma > 0)) continue;
+    const data = chartData(mapping, inStage);
     const result = analyzeChart({
       chart: mapping.chart,
-      ...chartData(mapping, inStage),
+      ...data,
       rules,
       center: prev.center,
       sigma: prev.sigma,
     });
+    const fired = evaluateRules(
+      result.points.map((cp) => cp.z),
+      result.points.map((cp) => cp.value),
+      rules,
+      ruleApplicability(mapping.chart, data, prev.center),
+    );
     const signals = result.points
       .map((cp, i) => ({
         periodStart: (inStage[i] as KpiPoint).periodStart,
-        rules: cp.rules,
+        rules: fired[i] ?? [],
         z: cp.z,
         value: (inStage[i] as KpiPoint).value as number,
       }))
@@ -274,7 +390,7 @@ function addShiftEvidence(
   }
 }
 
-function bare(p: KpiPoint, stage: number, _m: ChartMapping): EvaluatedPoint {
+function bare(p: KpiPoint, stage: number, open: boolean): EvaluatedPoint {
   return {
     periodStart: p.periodStart,
     value: p.value as number,
@@ -287,9 +403,11 @@ function bare(p: KpiPoint, stage: number, _m: ChartMapping): EvaluatedPoint {
     againstPrevious: [],
     phase: null,
     provisional: p.provisional,
+    open,
+    excluded: false,
+    sigma: null,
   };
 }
-
 /**
  * The Phase-I window of a stage and the points in it with a recorded cause (1-based). The window holds
  * FIRM_AT points plus one for each point with a cause, so a baseline that drops a point for an
@@ -311,6 +429,23 @@ function phaseOne(
     window = next;
   }
   return { phase1: window, exclude: withCause(window) };
+}
+
+/**
+ * A stored baseline's parameters, and its Phase-I window among the stage's points: the stability
+ * judgement (unexplained signals, capability) looks at the points that set the limits, not at the
+ * monitored ones, and the points it excluded for a cause stay excluded.
+ */
+function storedWindow(
+  stored: BaselineVersion,
+  points: readonly KpiPoint[],
+): { center: number; sigma: number; phase1: number; exclude: number[] } {
+  const window = Math.max(1, points.filter((p) => p.periodStart <= stored.windowTo).length);
+  const exclude: number[] = [];
+  points.slice(0, window).forEach((p, i) => {
+    if (stored.excluded.includes(p.periodStart)) exclude.push(i + 1);
+  });
+  return { center: stored.center, sigma: stored.sigma, phase1: window, exclude };
 }
 
 /** The centre of a stage without limits: Σnumerators/Σdenominators for p/u, else the mean value. */

@@ -44,3 +44,17 @@ export function firstPeriodFrom(t: Date, grain: Grain): string {
 export function ymd(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
+
+/** The end (exclusive, UTC) of the period that starts on `periodStart` (YYYY-MM-DD). */
+export function periodEnd(periodStart: string, grain: Grain): Date {
+  return nextPeriodStart(new Date(`${periodStart}T00:00:00Z`), grain);
+}
+
+/**
+ * docs/methods.md §5.9 rule 7: a period whose end (exclusive, UTC) is after the evaluation time is open,
+ * its value partial by construction (Monday's count is not a low week). A period ending exactly at
+ * `asOf` has closed.
+ */
+export function isOpenPeriod(periodStart: string, grain: Grain, asOf: Date): boolean {
+  return periodEnd(periodStart, grain).getTime() > asOf.getTime();
+}

@@ -75,13 +75,6 @@ export function changeStartsFor(
   ];
 }
 
-/** Baseline and decision writes per series in this process, so preloaded state that went stale is never used. */
-export const writes = new Map<string, number>();
-
-function noteWrite(key: SeriesKey): void {
-  writes.set(seriesId(key), (writes.get(seriesId(key)) ?? 0) + 1);
-}
-
 export function seriesId(key: SeriesKey): string {
   return [key.kpi, key.team, key.project, key.dim, key.grain].join('\u0000');
 }
@@ -168,7 +161,6 @@ export async function recordDecision(
   decision: { effectiveFrom: string; reason: string; decidedBy: string },
 ): Promise<Decision> {
   const decisionId = randomUUID();
-  noteWrite(key);
   await client.insert({
     table: 'baseline_decisions',
     values: [
@@ -256,7 +248,6 @@ export function baselineRecord(
   b: NewBaseline,
 ): { baselineId: string; row: Record<string, unknown> } {
   const baselineId = randomUUID();
-  noteWrite(key);
   return {
     baselineId,
     row: {
@@ -334,6 +325,76 @@ export async function insertSignals(
   const values = batch.flatMap((b) => b.signals.map((s) => signalRecord(b.key, s)));
   if (values.length === 0) return;
   await client.insert({ table: 'signals', values, format: 'JSONEachRow' });
+}
+
+/**
+ * Identifies a stored signal within its series: the signals table's sorting key (stage, rule, point,
+ * baseline). Re-evaluating a point against the same baseline gives the same key.
+ */
+export function signalKey(s: Pick<SignalRow, 'stageFrom' | 'rule' | 'periodStart' | 'baselineId'>): string {
+  return `${s.stageFrom}|${s.rule}|${s.periodStart}|${s.baselineId}`;
+}
+
+const SIGNAL_KEY_COLUMNS = `toString(stage_from) AS stage_from, rule, toString(period_start) AS period_start, baseline_id`;
+
+interface SignalKeyRow {
+  stage_from: string;
+  rule: string;
+  period_start: string;
+  baseline_id: string;
+}
+
+const keyOf = (r: SignalKeyRow) =>
+  signalKey({
+    stageFrom: r.stage_from,
+    rule: r.rule,
+    periodStart: r.period_start,
+    baselineId: r.baseline_id,
+  });
+
+/** The keys of every signal stored for the series' KPI, grouped by series (for refreshing many series). */
+export async function allSignalKeys(
+  client: ClickHouseClient,
+  kpi: string,
+): Promise<Map<string, Set<string>>> {
+  const rs = await client.query({
+    query: `SELECT DISTINCT kpi, team, project, dim, grain, ${SIGNAL_KEY_COLUMNS}
+            FROM (SELECT * FROM signals WHERE kpi = {kpi:String})`,
+    query_params: { kpi },
+    format: 'JSONEachRow',
+  });
+  const by = new Map<string, Set<string>>();
+  for (const r of await rs.json<SignalKeyRow & SeriesKey>()) {
+    const id = seriesId(r);
+    const set = by.get(id) ?? new Set<string>();
+    set.add(keyOf(r));
+    by.set(id, set);
+  }
+  return by;
+}
+
+/** Every signal stored for one series, oldest point first (each once, with when it was first stored). */
+export async function seriesSignals(client: ClickHouseClient, key: SeriesKey): Promise<StoredSignal[]> {
+  const rs = await client.query({
+    query: `SELECT ${SIGNAL_KEY_COLUMNS}, any(value) AS value, any(z) AS z,
+                   toString(min(detected_at)) AS detected_at
+            -- Filtered in a subquery: the outer toString(...) AS period_start would shadow the column.
+            FROM (SELECT * FROM signals WHERE ${KEY_FILTER})
+            GROUP BY stage_from, rule, period_start, baseline_id
+            ORDER BY period_start, stage_from, rule`,
+    query_params: { ...key },
+    format: 'JSONEachRow',
+  });
+  return (await rs.json<SignalKeyRow & { value: number; z: number; detected_at: string }>()).map((r) => ({
+    ...key,
+    stageFrom: r.stage_from,
+    rule: r.rule,
+    periodStart: r.period_start,
+    baselineId: r.baseline_id,
+    value: Number(r.value),
+    z: Number(r.z),
+    detectedAt: r.detected_at,
+  }));
 }
 
 export interface StoredSignal extends SignalRow {
@@ -470,7 +531,6 @@ export async function recordCause(
   cause: { periodStart: string; causeCode: string; reference: string; note?: string; recordedBy: string },
 ): Promise<AssignableCause> {
   const causeId = randomUUID();
-  noteWrite(key);
   await client.insert({
     table: 'assignable_causes',
     values: [

@@ -62,7 +62,7 @@ export function register(program: Command): void {
     }
     if (rows.length === 0) {
       process.stdout.write(
-        'no baselines yet: run `shewhart baseline refresh`, or open a chart (`shewhart kpi chart <id>`)\n',
+        'no baselines yet: run `shewhart baseline refresh` (a running server stores them after new data)\n',
       );
       return;
     }
@@ -120,7 +120,7 @@ export function register(program: Command): void {
       const started = Date.now();
       const r = await refreshAll(storage.states, { grains: [grain] });
       process.stdout.write(
-        `${r.series} series refreshed in ${((Date.now() - started) / 1000).toFixed(1)} s: ${r.newVersions} new baseline versions, ${r.signals} signals evaluated\n`,
+        `${r.series} series refreshed in ${((Date.now() - started) / 1000).toFixed(1)} s: ${r.newVersions} new baseline versions, ${r.signals} signals (${r.newSignals} new)\n`,
       );
       for (const f of r.failed)
         process.stderr.write(`failed ${f.key.kpi} ${f.key.team || 'org'}: ${f.error}\n`);

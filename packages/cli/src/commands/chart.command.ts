@@ -84,6 +84,7 @@ export function printChart(doc: ChartDocument, title: string): string {
     `${title}, per ${doc.period}, ${scope} — ${doc.chart} chart, rules ${doc.rules.join(' + ')}`,
     '',
   ];
+  if (doc.note) lines.push(`note: ${doc.note}`, '');
   lines.push(
     table(
       ['stage', 'from', 'to', 'status', 'centre', 'UCL', 'LCL', 'shift vs previous stage'],
@@ -105,6 +106,12 @@ export function printChart(doc: ChartDocument, title: string): string {
   );
   const flagged = doc.points.filter((p) => p.rules.length > 0);
   lines.push(`${doc.points.length} points, ${flagged.length} with signals against their own stage's limits`);
+  // docs/methods.md §5.9 rule 7: an unfinished period is partial; it is listed but never evaluated.
+  for (const p of doc.points.filter((x) => x.open)) {
+    lines.push(
+      `${p.periodStart} (open): ${formatNumber(p.value)} so far — the period has not ended, not evaluated`,
+    );
+  }
   if (flagged.length > 0) {
     lines.push(
       table(
