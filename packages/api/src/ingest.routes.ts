@@ -1,14 +1,11 @@
-import { type Bus, BusUnavailableError, TOPICS } from '@shewhart/bus';
+import type { Bus } from '@shewhart/bus';
 import { ShewhartEvent, validateBatch } from '@shewhart/events';
-import { StorageUnavailableError } from '@shewhart/warehouse';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type BodyLimits, decodeBody, type ParsedBody, parseJsonBody, parseNdjsonBody } from './body.js';
-import { ApiError } from './errors.js';
 import type { collectorMetrics } from './metrics.js';
-
-const EMPTY = Buffer.alloc(0);
+import { publishEvents } from './publish.js';
 
 /**
  * `POST /v1/events`, as docs/events.md describes: one event or an array (JSON), or one event per line
@@ -46,38 +43,12 @@ export function registerIngestRoutes(
         metrics.events.inc({ outcome: 'rejected' }, parsed.items.length);
         return reply.code(400).send({ errors: validation.errors });
       }
-      const events = validation.events;
-      metrics.batchSize.observe(events.length);
-      if (events.length === 0) return reply.code(202).send({ accepted: 0, duplicates: 0 });
-      const stop = metrics.ackLatency.startTimer();
       try {
-        const inProcess = options.bus.kind === 'memory';
-        const receipt = await options.bus.publish(
-          TOPICS.events,
-          events.map((e) =>
-            inProcess
-              ? { key: e.team, value: EMPTY, payload: e }
-              : { key: e.team, value: Buffer.from(JSON.stringify(e)) },
-          ),
-        );
-        stop();
-        const duplicates = receipt.outcome?.duplicates ?? 0;
-        metrics.events.inc({ outcome: 'accepted' }, events.length - duplicates);
-        if (duplicates > 0) metrics.events.inc({ outcome: 'duplicate' }, duplicates);
+        const result = await publishEvents(options.bus, validation.events, metrics);
         metrics.requests.inc({ status: '202' });
-        return reply.code(202).send({ accepted: events.length, duplicates });
+        return reply.code(202).send(result);
       } catch (error) {
-        if (error instanceof BusUnavailableError || error instanceof StorageUnavailableError) {
-          metrics.requests.inc({ status: '503' });
-          const retryAfter = error instanceof BusUnavailableError ? error.retryAfterSeconds : 5;
-          throw new ApiError(
-            'unavailable',
-            'storage is unavailable; nothing was acknowledged, retry later (the same events are stored once)',
-            undefined,
-            retryAfter,
-          );
-        }
-        metrics.requests.inc({ status: '500' });
+        metrics.requests.inc({ status: (error as { kind?: string }).kind === 'unavailable' ? '503' : '500' });
         throw error;
       }
     },
