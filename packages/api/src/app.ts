@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import fastifySwagger from '@fastify/swagger';
 import type { BaselineRefresher } from '@shewhart/baselines';
 import type { Bus } from '@shewhart/bus';
@@ -61,6 +63,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     return503OnClosing: true,
     // A client that trickles its request in is cut off: the whole request must arrive in this time.
     requestTimeout: options.requestTimeoutMs * 2,
+    clientErrorHandler,
   });
   const routeList: FastifyInstance['routeList'] = [];
   app.decorate('routeList', routeList);
@@ -127,11 +130,18 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     { parseAs: 'buffer' },
     (request, body, done) => {
       if (request.routeOptions.url === '/v1/events') return done(null, body);
+      if (/^application\/x-ndjson/i.test(request.headers['content-type'] ?? '')) {
+        return done(
+          new ApiError('unsupported_media_type', 'only POST /v1/events takes NDJSON; send application/json'),
+          undefined,
+        );
+      }
       const decoded = decodeBody(body as Buffer);
       if (!decoded.ok) return done(new ApiError('invalid', 'body is not valid UTF-8'), undefined);
       if (decoded.text.trim() === '') return done(null, undefined);
       try {
-        checkShape(decoded.text, limits);
+        // Not a batch of events: a top-level array is bounded by the value count like anything else.
+        checkShape(decoded.text, { ...limits, maxItems: Number.POSITIVE_INFINITY });
         done(null, JSON.parse(decoded.text));
       } catch (error) {
         const e = error as Error & { kind?: string };
@@ -173,4 +183,29 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     app.get('/openapi.json', publicRoute, async () => app.swagger());
   });
   return app;
+}
+
+/**
+ * Requests the HTTP parser refused before any route saw them (a request line or headers beyond 16 KiB,
+ * a malformed request, one that did not arrive within the request timeout): answered in the API's error
+ * shape and the connection closed. A HEAD request gets no body — Fastify's default wrote one, which a
+ * client reads as the start of a next, malformed response — nor does one whose method is not known.
+ */
+function clientErrorHandler(error: Error & { code?: string; rawPacket?: Buffer }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, kind, message]: [number, string, string] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'request_timeout', 'the request did not arrive in time']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'headers_too_large', 'the request line and headers exceed 16 KiB']
+        : [400, 'invalid', 'malformed HTTP request'];
+  // The method is known only when the packet at hand starts the request; when in doubt, no body.
+  const method = /^([A-Z]+) /.exec(error.rawPacket?.subarray(0, 16).toString('latin1') ?? '')?.[1];
+  const body = method && method !== 'HEAD' ? JSON.stringify({ error: kind, message }) : '';
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }

@@ -24,7 +24,7 @@ describe('ingest body parsing', () => {
 });
 
 describe('body limits', () => {
-  const limits = { maxDepth: 4, maxItems: 3 };
+  const limits = { maxDepth: 4, maxItems: 3, maxValues: 20, maxMembers: 5 };
   it('refuses nesting beyond the limit before parsing, whatever the brackets are inside strings', () => {
     expect(() => parseJsonBody('[[[[[1]]]]]', limits)).toThrow(BodyLimitError);
     expect(parseJsonBody('[[["[[[[[[["]]]', limits)).toEqual({ ok: true, items: [[['[[[[[[[']]] });
@@ -36,6 +36,27 @@ describe('body limits', () => {
     expect(() => parseJsonBody('[{},{},{},{}]', limits)).toThrow(/at most 3 events/);
     expect(() => parseJsonBody(`[${'{},'.repeat(5_000_000)}{}]`, limits)).toThrow(BodyLimitError);
     expect(() => parseNdjsonBody('{}\n{}\n{}\n{}', limits)).toThrow(/at most 3 events/);
+  });
+  it('refuses a body of more values than the limit, wherever they are', () => {
+    expect(parseJsonBody(`{"a":[${'1,'.repeat(15)}1]}`, limits).ok).toBe(true);
+    expect(() => parseJsonBody(`{"a":[${'1,'.repeat(25)}1]}`, limits)).toThrow(/more than 20 array elements/);
+    expect(() => parseJsonBody(`[{"a":[${'{},'.repeat(5_000_000)}{}]}]`, limits)).toThrow(BodyLimitError);
+    expect(() =>
+      parseNdjsonBody(Array.from({ length: 3 }, () => '[1,2,3,4,5,6,7,8]').join('\n'), limits),
+    ).toThrow(/more than 20 array elements/);
+    // commas inside strings are not values
+    expect(parseJsonBody(`{"a":"${','.repeat(100)}"}`, limits).ok).toBe(true);
+  });
+  it('refuses an object of more members than the limit, at any depth', () => {
+    expect(parseJsonBody('{"a":1,"b":2,"c":3,"d":4,"e":5}', limits).ok).toBe(true);
+    expect(() => parseJsonBody('{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6}', limits)).toThrow(
+      /more than 5 members/,
+    );
+    expect(() => parseJsonBody('[{"x":{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6}}]', limits)).toThrow(
+      /more than 5 members/,
+    );
+    // an array of the same length is not an object
+    expect(parseJsonBody('{"a":[1,2,3,4,5,6,7]}', limits).ok).toBe(true);
   });
   it('refuses a body that is not UTF-8', () => {
     expect(decodeBody(Buffer.from([0x7b, 0xff, 0x7d]))).toMatchObject({ ok: false });

@@ -46,6 +46,21 @@ export const DateOnly = z
   .refine((s) => new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s, 'is not a calendar date')
   .refine((s) => s >= '1970-01-01' && s <= '2149-06-06', 'must be between 1970-01-01 and 2149-06-06');
 
+/**
+ * A KPI range bound or evaluation instant: a calendar date, or an RFC 3339 timestamp with offset, within
+ * the same range. Outside it the engine would clamp it silently (an empty series, or one for another
+ * instant), so it is refused here with the field named.
+ */
+const Instant = z
+  .string()
+  .max(40)
+  .refine((s) => {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return DateOnly.safeParse(s).success;
+    if (!z.iso.datetime({ offset: true }).safeParse(s).success) return false;
+    const t = Date.parse(s);
+    return t >= Date.parse('1970-01-01T00:00:00Z') && t < Date.parse('2149-06-07T00:00:00Z');
+  }, 'must be YYYY-MM-DD or an RFC 3339 timestamp with offset, between 1970-01-01 and 2149-06-06');
+
 export const KpiId = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,63}$/, 'is not a KPI id (GET /v1/kpis lists them)')
@@ -57,15 +72,11 @@ export const KpiPathParams = z.object({ kpi: KpiId });
 /** The series selector of `GET /v1/kpis/:id` and the chart (KPI-specific values are checked per KPI). */
 export const SeriesQuery = z.object({
   period: GrainSchema.default('week'),
-  from: z.string().max(40).optional().describe('first period start: YYYY-MM-DD or RFC 3339'),
-  to: z.string().max(40).optional().describe('last period start: YYYY-MM-DD or RFC 3339'),
+  from: Instant.optional().describe('first period start: YYYY-MM-DD or RFC 3339'),
+  to: Instant.optional().describe('last period start: YYYY-MM-DD or RFC 3339'),
   team: Label.optional(),
   project: Label.optional().describe('a project of the team (needs team)'),
-  asOf: z
-    .string()
-    .max(40)
-    .optional()
-    .describe('evaluate as of this instant (open periods, provisional windows)'),
+  asOf: Instant.optional().describe('evaluate as of this instant (open periods, provisional windows)'),
   unit: z.string().max(32).optional().describe('size unit, for KPIs with one series per unit'),
   phase: z.string().max(32).optional().describe('introduced phase, for phase_containment'),
   format: z.enum(['json', 'svg']).optional().describe('chart only: json (default) or an SVG picture'),
