@@ -9,6 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
 import { type Access, Authenticator, type TokenLists } from './auth.js';
+import { registerAlertRoutes } from './alerts.routes.js';
 import { registerBaselineRoutes } from './baseline.routes.js';
 import { type BodyLimits, checkShape, DEFAULT_BODY_LIMITS, decodeBody } from './body.js';
 import { ApiError, sendError } from './errors.js';
@@ -44,6 +45,8 @@ export interface HttpAppOptions {
   states?: EntityStates;
   objectives?: ObjectiveService;
   refresher?: BaselineRefresher;
+  /** Called with each refused ingest batch, per source (the data-quality alert's refused share). */
+  onRejected?: (rows: { source: string; team: string; rejected: number; reason: string }[]) => void;
 }
 
 /** Routes anyone may call, whatever tokens are configured (docs/reliability.md). */
@@ -161,7 +164,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
 
   const metrics = collectorMetrics(options.registry);
   app.after(() => {
-    registerIngestRoutes(app, { bus: options.bus, limits, metrics });
+    registerIngestRoutes(app, { bus: options.bus, limits, metrics, onRejected: options.onRejected });
     if (options.states) {
       const ctx = {
         states: options.states,
@@ -171,6 +174,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       };
       registerKpiRoutes(app, ctx);
       registerBaselineRoutes(app, ctx);
+      registerAlertRoutes(app, ctx);
     }
     const publicRoute = { config: { access: 'public' as const }, schema: { hide: true } };
     app.get('/healthz', publicRoute, async () => ({ status: 'ok' }));

@@ -15,7 +15,12 @@ import { publishEvents } from './publish.js';
  */
 export function registerIngestRoutes(
   app: FastifyInstance,
-  options: { bus: Bus; limits: BodyLimits; metrics: ReturnType<typeof collectorMetrics> },
+  options: {
+    bus: Bus;
+    limits: BodyLimits;
+    metrics: ReturnType<typeof collectorMetrics>;
+    onRejected?: (rows: { source: string; team: string; rejected: number; reason: string }[]) => void;
+  },
 ): void {
   const { metrics } = options;
   app.withTypeProvider<ZodTypeProvider>().post(
@@ -41,6 +46,9 @@ export function registerIngestRoutes(
       if (!validation.ok) {
         metrics.requests.inc({ status: '400' });
         metrics.events.inc({ outcome: 'rejected' }, parsed.items.length);
+        options.onRejected?.(
+          rejectedBySource(parsed.items, validation.errors[0]?.message ?? 'invalid event'),
+        );
         return reply.code(400).send({ errors: validation.errors });
       }
       try {
@@ -63,4 +71,18 @@ function parseBody(request: FastifyRequest, limits: BodyLimits): ParsedBody {
   return type === 'application/x-ndjson'
     ? parseNdjsonBody(decoded.text, limits)
     : parseJsonBody(decoded.text, limits);
+}
+
+/** A refused batch counted per (source, team) as its events name them (`?` where they do not). */
+function rejectedBySource(items: readonly unknown[], reason: string) {
+  const by = new Map<string, { source: string; team: string; rejected: number; reason: string }>();
+  for (const item of items) {
+    const e = (typeof item === 'object' && item !== null ? item : {}) as { source?: unknown; team?: unknown };
+    const source = typeof e.source === 'string' ? e.source.slice(0, 200) : '?';
+    const team = typeof e.team === 'string' ? e.team.slice(0, 200) : '?';
+    const row = by.get(`${source}\u0000${team}`) ?? { source, team, rejected: 0, reason };
+    row.rejected++;
+    by.set(`${source}\u0000${team}`, row);
+  }
+  return [...by.values()];
 }

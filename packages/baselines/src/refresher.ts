@@ -17,7 +17,13 @@ export class BaselineRefresher {
 
   constructor(
     private readonly states: EntityStates,
-    private readonly options: { delayMs?: number; grains?: readonly Grain[]; logger?: RefresherLogger } = {},
+    private readonly options: {
+      delayMs?: number;
+      grains?: readonly Grain[];
+      logger?: RefresherLogger;
+      /** Called after each refresh that completed (alert evaluation hooks in here). */
+      onRefreshed?: () => Promise<void>;
+    } = {},
   ) {
     this.#task = new DebouncedTask(() => this.#run(), options.delayMs ?? 10_000);
   }
@@ -43,6 +49,7 @@ export class BaselineRefresher {
       );
       for (const f of r.failed)
         this.options.logger?.warn({ series: f.key, error: f.error }, 'baseline refresh failed');
+      await this.options.onRefreshed?.();
     } catch (error) {
       this.options.logger?.warn({ err: error }, 'baseline refresh failed');
     }

@@ -66,6 +66,17 @@ export const EnvSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .default('redis://127.0.0.1:6379'),
+  /** Alerts (packages/alerts): where deliveries run — in this process (embedded default) or BullMQ on Redis. */
+  SHEWHART_ALERT_QUEUE: z.enum(['inline', 'bullmq']).default('inline'),
+  /** How often every alert rule is evaluated besides after each baseline refresh. */
+  SHEWHART_ALERT_EVALUATE_MS: intFrom(300_000, 1_000),
+  /** Key prefix of the BullMQ queues (one per environment sharing a Redis). */
+  SHEWHART_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'may hold only letters, digits, . _ -')
+    .default('shewhart'),
+  /** The server's address as receivers reach it, for absolute chart links in alert messages. */
+  SHEWHART_PUBLIC_URL: optionalString.pipe(z.url({ message: 'must be an http(s) URL' }).optional()),
 });
 
 export type Env = z.output<typeof EnvSchema>;
@@ -117,6 +128,7 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   /** Redis of the scaled deployment. */
   redis: { url: string };
+  alerts: { queue: 'inline' | 'bullmq'; evaluateEveryMs: number; queuePrefix: string; publicUrl?: string };
 }
 
 export interface AuthTokens {
@@ -187,6 +199,12 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     worker: { port: e.SHEWHART_WORKER_PORT, deadLetterAttempts: e.SHEWHART_DLQ_ATTEMPTS },
     shutdownTimeoutMs: e.SHEWHART_SHUTDOWN_TIMEOUT_MS,
     redis: { url: e.REDIS_URL },
+    alerts: {
+      queue: e.SHEWHART_ALERT_QUEUE,
+      evaluateEveryMs: e.SHEWHART_ALERT_EVALUATE_MS,
+      queuePrefix: e.SHEWHART_QUEUE_PREFIX,
+      publicUrl: e.SHEWHART_PUBLIC_URL,
+    },
   };
 }
 
@@ -213,3 +231,4 @@ export {
   type SectionName,
 } from './file.js';
 export { createLogger } from './logger.js';
+export { readSecret, Secret } from './secrets.js';

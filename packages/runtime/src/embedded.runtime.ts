@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { buildHttpApp } from '@shewhart/api';
+import { ALERTS_SECTION, Alerting, recordRejections, resolveAlerts } from '@shewhart/alerts';
 import { BaselineRefresher } from '@shewhart/baselines';
 import { MemoryBus, TOPICS } from '@shewhart/bus';
-import type { AppConfig } from '@shewhart/config';
+import { type AppConfig, loadConfigFile } from '@shewhart/config';
 import { createEventsHandler, ingestMetrics } from '@shewhart/ingest';
 import { backgroundCatchUp } from '@shewhart/kpi';
-import { loadObjectivesFile, ObjectiveService, recordObjectives } from '@shewhart/objectives';
+import { OBJECTIVES_SECTION, ObjectiveService, recordObjectives } from '@shewhart/objectives';
 import { EventStore } from '@shewhart/warehouse';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -20,6 +21,8 @@ export interface EmbeddedRuntime {
   storage: Storage;
   store: EventStore;
   refresher: BaselineRefresher;
+  /** Alert evaluation and delivery, when the configuration file has an `alerts` section. */
+  alerting?: Alerting;
   /** A token valid for this process when ingest tokens are configured (used by in-process commands). */
   internalToken?: string;
   /** Ordered shutdown under `SHEWHART_SHUTDOWN_TIMEOUT_MS`: not ready → stop accepting → stop consumer → flush → close. */
@@ -41,8 +44,12 @@ export interface EmbeddedOptions {
  */
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedRuntime> {
   const { config, logger } = options;
-  // Objectives are configuration: a broken file stops start-up with file, line and field.
-  const objectives = config.objectivesFile ? loadObjectivesFile(config.objectivesFile) : undefined;
+  // The configuration file is read once: a broken file stops start-up with file, line and field.
+  const file = config.objectivesFile
+    ? loadConfigFile(config.objectivesFile, { objectives: OBJECTIVES_SECTION, alerts: ALERTS_SECTION })
+    : undefined;
+  const objectives = file ? (file.objectives ?? []) : undefined;
+  const alertsConfig = file?.alerts ? resolveAlerts(file.alerts) : undefined;
   // Own data directory: this process is its only writer. A shared server: others write too.
   const storage = await openStorage(config, { logger, soleWriter: true });
   try {
@@ -55,7 +62,28 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
     // Entity states catch up right after each stored batch; baselines after a longer quiet period.
     const catchUp = backgroundCatchUp(states, { logger });
     catchUp.notify(); // brings the states up to what is stored (builds them on a new data directory)
-    const refresher = new BaselineRefresher(states, { logger, delayMs: config.baselineRefreshMs });
+    const objectiveService = objectives ? new ObjectiveService(states, objectives) : undefined;
+    // Alerts: evaluated after each refresh and on a schedule, delivered in this process (or BullMQ).
+    const alerting = alertsConfig
+      ? await Alerting.start({
+          client: warehouse.client,
+          states,
+          config: alertsConfig,
+          objectives: objectiveService,
+          publicUrl: config.alerts.publicUrl,
+          logger: logger.child({ component: 'alerts' }),
+          evaluateEveryMs: config.alerts.evaluateEveryMs,
+          queue:
+            config.alerts.queue === 'bullmq'
+              ? { kind: 'bullmq', redisUrl: config.redis.url, prefix: config.alerts.queuePrefix, process: true }
+              : { kind: 'inline' },
+        })
+      : undefined;
+    const refresher = new BaselineRefresher(states, {
+      logger,
+      delayMs: config.baselineRefreshMs,
+      ...(alerting ? { onRefreshed: () => alerting.afterRefresh() } : {}),
+    });
     const store = new EventStore(warehouse.client, {
       flushRows: config.writer.flushRows,
       flushMs: config.writer.flushMs,
@@ -101,11 +129,20 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
       isReady: () => ready,
       states,
       refresher,
-      objectives: objectives ? new ObjectiveService(states, objectives) : undefined,
+      objectives: objectiveService,
+      // Refused batches feed the data-quality alert on the refused share of a source.
+      onRejected: (rows) =>
+        void recordRejections(warehouse.client, rows).catch((error: unknown) =>
+          logger.warn({ err: error }, 'could not record refused events'),
+        ),
     });
     const url = await app.listen({ host: config.http.host, port: config.http.port });
     if (options.advertise) writeServerRecord(config.storage.dataDir, url);
     ready = true;
+    if (alerting) {
+      alerting.publicUrl ??= url;
+      void alerting.evaluateNow().catch(() => undefined);
+    }
 
     const shutdown = orderedShutdown(
       [
@@ -121,13 +158,14 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
         { name: 'consumer', run: () => subscription.stop() },
         { name: 'writer', run: () => store.close() },
         { name: 'baseline refresher', run: () => refresher.stop() },
+        { name: 'alerts', run: () => alerting?.close() },
         { name: 'entity states', run: () => catchUp.stop() },
         { name: 'bus', run: () => bus.close() },
         { name: 'storage', run: () => storage.close() },
       ],
       { deadlineMs: config.shutdownTimeoutMs, logger },
     );
-    return { url, app, storage, store, refresher, internalToken, shutdown };
+    return { url, app, storage, store, refresher, alerting, internalToken, shutdown };
   } catch (error) {
     await storage.close().catch(() => undefined);
     throw error;

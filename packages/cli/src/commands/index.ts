@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as alerts } from './alerts.command.js';
 import { register as baseline } from './baseline.command.js';
 import { register as compare } from './compare.command.js';
 import { register as demo } from './demo.command.js';
@@ -18,6 +19,7 @@ export function registerCommands(program: Command): void {
   migrate(program);
   objectives(program);
   baseline(program);
+  alerts(program);
   spc(program);
   compare(program);
 }

@@ -1,0 +1,149 @@
+import { DelayedError, type Job, type MinimalJob, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { backoffDelay, JOBS, type JobData } from './catalogue.js';
+import { attemptDelivery, type ProcessorDeps } from './deliver.processor.js';
+import type { DeliveryQueue, QueueLogger } from './inline.queue.js';
+import type { Delivery } from './model.js';
+import { getDelivery, listDeliveries, writeDeliveries } from './store.js';
+
+export interface BullOptions {
+  redisUrl: string;
+  /** Key prefix of every queue (tests use one per file; deployments one per environment). */
+  prefix: string;
+  logger?: QueueLogger;
+}
+
+function connection(url: string): Redis {
+  // BullMQ's blocking commands need maxRetriesPerRequest: null (a worker waits on Redis indefinitely).
+  return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+}
+
+/** The queue of the `deliver` job alone (listing failed jobs, enqueueing from the evaluation). */
+export function deliveriesQueue(options: BullOptions): { queue: Queue; close(): Promise<void> } {
+  const redis = connection(options.redisUrl);
+  const queue = new Queue(JOBS.deliver.queue, { connection: redis, prefix: options.prefix });
+  return {
+    queue,
+    close: async () => {
+      await queue.close();
+      redis.disconnect();
+    },
+  };
+}
+
+/**
+ * The scaled deployment's delivery queue: one BullMQ job per delivery, job id = delivery id, so adding
+ * the same transition twice adds one job. Retries use the catalogue's backoff through a custom strategy
+ * (the same function as the in-process runner); failed jobs are kept (never removed) and their rows
+ * marked failed. `process: true` also runs the processors here (the worker); the API side only adds.
+ */
+export class BullDeliveryQueue implements DeliveryQueue {
+  readonly kind = 'bullmq' as const;
+  readonly #redis: Redis[] = [];
+  readonly queue: Queue;
+  #worker: Worker | undefined;
+
+  constructor(
+    private readonly deps: ProcessorDeps,
+    private readonly options: BullOptions & { process: boolean; concurrency?: number },
+  ) {
+    const redis = connection(options.redisUrl);
+    this.#redis.push(redis);
+    this.queue = new Queue(JOBS.deliver.queue, { connection: redis, prefix: options.prefix });
+    if (options.process) this.#startWorker();
+  }
+
+  #jobOptions(d: Delivery) {
+    const route = this.deps.config.routes.get(d.routeId);
+    return {
+      jobId: d.deliveryId,
+      // The row's count decides when a delivery is exhausted; the job's limit is a backstop above it.
+      attempts: (route?.retry.attempts ?? JOBS.deliver.attempts) + 1,
+      backoff: { type: 'catalogue' },
+      delay: Math.max(0, new Date(d.notBefore).getTime() - Date.now()),
+      removeOnComplete: JOBS.deliver.keepCompleted,
+      removeOnFail: false,
+    };
+  }
+
+  async enqueue(deliveries: readonly Delivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    const data = (d: Delivery): JobData<'deliver'> => ({
+      deliveryId: d.deliveryId,
+      backoffMs: this.deps.config.routes.get(d.routeId)?.retry.backoffMs ?? JOBS.deliver.backoffMs,
+    });
+    await this.queue.addBulk(
+      deliveries.map((d) => ({ name: JOBS.deliver.name, data: data(d), opts: this.#jobOptions(d) })),
+    );
+  }
+
+  /** Adds a job for every pending row (a crash between storing a row and adding its job). */
+  async resume(): Promise<number> {
+    const pending = await listDeliveries(this.deps.client, { state: 'pending', withBody: false });
+    await this.enqueue(pending);
+    return pending.length;
+  }
+
+  #startWorker(): void {
+    const redis = connection(this.options.redisUrl);
+    this.#redis.push(redis);
+    const worker = new Worker(
+      JOBS.deliver.queue,
+      async (job: Job, token?: string) => {
+        const { deliveryId } = JOBS.deliver.schema.parse(job.data);
+        const r = await attemptDelivery(this.deps, deliveryId);
+        if (r.outcome === 'held') {
+          await job.moveToDelayed(r.until.getTime(), token);
+          throw new DelayedError();
+        }
+        if (r.outcome === 'retry') throw new Error(r.error);
+        if (r.outcome === 'failed') throw new UnrecoverableError(r.delivery?.lastError ?? 'delivery failed');
+        return r.outcome;
+      },
+      {
+        connection: redis,
+        prefix: this.options.prefix,
+        concurrency: this.options.concurrency ?? 8,
+        settings: {
+          backoffStrategy: (attemptsMade: number, _type?: string, _err?: Error, job?: MinimalJob) => {
+            const base =
+              (job?.data as { backoffMs?: number } | undefined)?.backoffMs ?? JOBS.deliver.backoffMs;
+            return backoffDelay(attemptsMade, base, JOBS.deliver.jitter);
+          },
+        },
+      },
+    );
+    worker.on('failed', (job, error) => {
+      if (!job || error instanceof DelayedError) return;
+      const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError;
+      if (!exhausted) return;
+      // The backstop: a job BullMQ gave up on while its row still says pending is marked failed.
+      void this.#markFailed(job.data.deliveryId as string, error.message).catch((e: unknown) =>
+        this.options.logger?.warn({ err: e }, 'could not mark a failed delivery'),
+      );
+      this.options.logger?.error({ deliveryId: job.id, error: error.message }, 'alert delivery failed');
+    });
+    worker.on('error', (error) => this.options.logger?.warn({ err: error }, 'alert delivery worker error'));
+    this.#worker = worker;
+  }
+
+  async #markFailed(deliveryId: string, error: string): Promise<void> {
+    const d = await getDelivery(this.deps.client, deliveryId);
+    if (d?.state === 'pending')
+      await writeDeliveries(this.deps.client, [
+        { ...d, state: 'failed', lastError: error, updatedAt: new Date().toISOString() },
+      ]);
+  }
+
+  /** Failed jobs BullMQ keeps (the Redis side of `alerts deliveries --failed`). */
+  async failedJobs(): Promise<{ id: string; reason: string; attemptsMade: number }[]> {
+    const jobs = await this.queue.getFailed(0, 999);
+    return jobs.map((j) => ({ id: j.id ?? '', reason: j.failedReason, attemptsMade: j.attemptsMade }));
+  }
+
+  async close(): Promise<void> {
+    await this.#worker?.close();
+    await this.queue.close();
+    for (const r of this.#redis) r.disconnect();
+  }
+}

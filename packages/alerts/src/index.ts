@@ -1,0 +1,29 @@
+/** @shewhart/alerts: signal, objective and data-quality alerts (docs/methods.md §8), delivered once per transition. */
+export { Alerting, type AlertingOptions } from './alerting.js';
+export { BullDeliveryQueue, deliveriesQueue } from './bullmq.queue.js';
+export { backoffDelay, JOBS, type JobData, type JobName } from './catalogue.js';
+export {
+  ALERTS_SECTION,
+  type AlertsConfig,
+  AlertsSection,
+  type ResolvedRoute,
+  type Route,
+  type Rule,
+  resolveAlerts,
+} from './config.js';
+export { attemptDelivery } from './deliver.processor.js';
+export { missEpisodes, predictAttainment, signalEpisodes } from './episodes.js';
+export { type EvaluationResult, evaluateAlerts } from './evaluate.js';
+export { type DeliveryQueue, InlineDeliveryQueue } from './inline.queue.js';
+export * from './model.js';
+export { signature, slackPayload, type WebhookPayload, webhookPayload } from './payload.js';
+export { quietUntil } from './quiet-hours.js';
+export {
+  type AlertFilter,
+  getDelivery,
+  type ListedAlert,
+  listAlerts,
+  listDeliveries,
+  recordAck,
+  recordRejections,
+} from './store.js';

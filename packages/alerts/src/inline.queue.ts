@@ -1,0 +1,103 @@
+import { backoffDelay, JOBS } from './catalogue.js';
+import { type AttemptOutcome, attemptDelivery, type ProcessorDeps } from './deliver.processor.js';
+import type { Delivery } from './model.js';
+import { listDeliveries } from './store.js';
+
+export interface QueueLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Where new deliveries go once their rows are stored: BullMQ or the in-process runner. */
+export interface DeliveryQueue {
+  readonly kind: 'inline' | 'bullmq';
+  enqueue(deliveries: readonly Delivery[]): Promise<void>;
+  /** Resumes what is pending in ClickHouse (a restart, or rows whose enqueue a crash interrupted). */
+  resume(): Promise<number>;
+  /** Waits until nothing is in flight or scheduled sooner than `withinMs` (tests, shutdown). */
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded default's runner: the shared processor on timers in this process, with the catalogue's
+ * retry policy. Nothing lives only in memory — each delivery's row is written before its first attempt
+ * and after each one, so `resume()` at start picks up exactly what a stop or a crash left pending, with
+ * the backoff its attempt count calls for.
+ */
+export class InlineDeliveryQueue implements DeliveryQueue {
+  readonly kind = 'inline' as const;
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #running = new Map<string, Promise<void>>();
+  #closed = false;
+
+  constructor(private readonly deps: ProcessorDeps & { logger?: QueueLogger; concurrency?: number }) {}
+
+  async enqueue(deliveries: readonly Delivery[]): Promise<void> {
+    for (const d of deliveries) this.#schedule(d.deliveryId, new Date(d.notBefore).getTime() - Date.now());
+  }
+
+  async resume(): Promise<number> {
+    const pending = await listDeliveries(this.deps.client, { state: 'pending', withBody: false });
+    for (const d of pending) {
+      const route = this.deps.config.routes.get(d.routeId);
+      const base = route?.retry.backoffMs ?? JOBS.deliver.backoffMs;
+      const retryAt =
+        d.attempts > 0
+          ? new Date(d.updatedAt).getTime() + backoffDelay(d.attempts, base, JOBS.deliver.jitter)
+          : 0;
+      this.#schedule(d.deliveryId, Math.max(new Date(d.notBefore).getTime(), retryAt) - Date.now());
+    }
+    return pending.length;
+  }
+
+  #schedule(id: string, delayMs: number): void {
+    if (this.#closed || this.#timers.has(id) || this.#running.has(id)) return;
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(id);
+        this.#run(id);
+      },
+      Math.max(0, delayMs),
+    );
+    this.#timers.set(id, timer);
+  }
+
+  #run(id: string): void {
+    if (this.#closed) return;
+    const limit = this.deps.concurrency ?? 8;
+    if (this.#running.size >= limit) {
+      this.#schedule(id, 50);
+      return;
+    }
+    const work = attemptDelivery(this.deps, id)
+      .then((r: AttemptOutcome) => {
+        this.#running.delete(id);
+        if (r.outcome === 'retry') {
+          this.#schedule(id, backoffDelay(r.attempts, r.backoffMs, JOBS.deliver.jitter));
+        } else if (r.outcome === 'held') {
+          this.#schedule(id, r.until.getTime() - Date.now());
+        } else if (r.outcome === 'failed') {
+          this.deps.logger?.error({ deliveryId: id, error: r.delivery?.lastError }, 'alert delivery failed');
+        }
+      })
+      .catch((error: unknown) => {
+        // The attempt could not even be recorded (storage unavailable): try again later; the row is
+        // still pending, so a restart would resume it as well.
+        this.#running.delete(id);
+        this.deps.logger?.warn(
+          { deliveryId: id, err: error },
+          'alert delivery attempt not recorded; retrying',
+        );
+        this.#schedule(id, backoffDelay(1, 5_000, JOBS.deliver.jitter));
+      });
+    this.#running.set(id, work);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const t of this.#timers.values()) clearTimeout(t);
+    this.#timers.clear();
+    await Promise.allSettled([...this.#running.values()]);
+  }
+}
