@@ -154,7 +154,7 @@ describe('shewhart import', () => {
     expect(table.out).toMatch(
       /Change failure rate \(%\), per week, team payments — p chart, rules WE1 \+ WE4/,
     );
-    expect(readFileSync(svg, 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>$/);
+    expect(readFileSync(svg, 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
     const json = JSON.parse(
       cli('kpi', 'chart', 'change_failure_rate', '--team', 'payments', '--format', 'json').out,
     );
