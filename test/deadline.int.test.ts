@@ -92,6 +92,65 @@ describe('statement deadline', () => {
   });
 });
 
+describe('decisions and refreshes under the deadline', () => {
+  /** Holds the states' exclusive section (what a long refresh or catch-up does) while `work` runs. */
+  async function whileHeld<T>(work: () => Promise<T>): Promise<T> {
+    let release: () => void = () => {};
+    const section = rt.storage.states.exclusive(
+      () =>
+        new Promise<void>((r) => {
+          release = r;
+        }),
+    );
+    try {
+      return await work();
+    } finally {
+      release();
+      await section;
+    }
+  }
+  const decisions = async () => {
+    const rs = await rt.warehouse.client.query({
+      query: 'SELECT count() AS n FROM baseline_decisions',
+      format: 'JSONEachRow',
+    });
+    return Number((await rs.json<{ n: string }>())[0]?.n);
+  };
+
+  it('answers a decision that cannot start by the deadline 503, and never records it', async () => {
+    const res = await whileHeld(() =>
+      fetch(`${rt.url}/v1/baselines/defect_arrivals/rebase`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ team: 'alpha', reason: 'process change', from: '2024-01-01' }),
+      }),
+    );
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+    // The refused decision reached the section after the hold; the next section runs after it.
+    await rt.storage.states.exclusive(async () => {});
+    expect(await decisions()).toBe(0);
+  });
+
+  it('answers a refresh that outlasts the deadline 202 (still running), and finishes it', async () => {
+    const res = await whileHeld(() =>
+      fetch(`${rt.url}/v1/baselines/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      }),
+    );
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ status: 'running' });
+    const done = await fetch(`${rt.url}/v1/baselines/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect([200, 202]).toContain(done.status);
+  });
+});
+
 describe('memory ceiling of the embedded engine', () => {
   it('is the configured max_server_memory_usage', async () => {
     const rs = await rt.warehouse.client.query({

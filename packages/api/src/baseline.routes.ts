@@ -15,7 +15,7 @@ import type { ObjectiveService } from '@shewhart/objectives';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type QueryContext, withinDeadline } from './context.js';
+import { decideWithin, type QueryContext, singleFlight, withinDeadline } from './context.js';
 import {
   BaselinesQuery,
   CauseBody,
@@ -41,6 +41,8 @@ function objectiveFor(
 export function registerBaselineRoutes(app: FastifyInstance, ctx: QueryContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { states } = ctx;
+  // One flight per set of grains (a month refresh does not wait behind a week one to answer for it).
+  const flights = new Map<string, ReturnType<typeof singleFlight<Awaited<ReturnType<typeof refreshAll>>>>>();
 
   r.get(
     '/v1/kpis/:id/chart',
@@ -123,8 +125,12 @@ export function registerBaselineRoutes(app: FastifyInstance, ctx: QueryContext):
         body: RefreshBody,
       },
     },
-    async (request) => {
-      const result = await refreshAll(states, { grains: request.body.grains });
+    async (request, reply) => {
+      const grains = [...new Set(request.body.grains)].sort();
+      const flight = flights.get(grains.join()) ?? singleFlight();
+      flights.set(grains.join(), flight);
+      const result = await flight(ctx.requestTimeoutMs, () => refreshAll(states, { grains }));
+      if ('status' in result) return reply.code(202).send(result);
       return { ...result, failed: result.failed.map((f) => ({ series: f.key, error: f.error })) };
     },
   );
@@ -143,8 +149,11 @@ export function registerBaselineRoutes(app: FastifyInstance, ctx: QueryContext):
     async (request, reply) => {
       const kpi = knownKpi(request.params.kpi);
       const body = request.body;
-      await assertKnownScope(states, body);
-      return reply.code(201).send(await rebase(states, seriesKeyOf(kpi, body), body));
+      await withinDeadline(ctx.requestTimeoutMs, () => assertKnownScope(states, body));
+      const key = seriesKeyOf(kpi, body);
+      return reply
+        .code(201)
+        .send(await decideWithin(ctx.requestTimeoutMs, states, () => rebase(states, key, body)));
     },
   );
 
@@ -162,10 +171,12 @@ export function registerBaselineRoutes(app: FastifyInstance, ctx: QueryContext):
     async (request, reply) => {
       const kpi = knownKpi(request.params.kpi);
       const body = request.body;
-      await assertKnownScope(states, body);
+      await withinDeadline(ctx.requestTimeoutMs, () => assertKnownScope(states, body));
+      const key = seriesKeyOf(kpi, body);
+      const input = { ...body, date: body.periodStart };
       return reply
         .code(201)
-        .send(await addCause(states, seriesKeyOf(kpi, body), { ...body, date: body.periodStart }));
+        .send(await decideWithin(ctx.requestTimeoutMs, states, () => addCause(states, key, input)));
     },
   );
 
