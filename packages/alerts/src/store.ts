@@ -129,7 +129,7 @@ export interface ListedAlert extends Alert {
 export async function listAlerts(client: ClickHouseClient, filter: AlertFilter = {}): Promise<ListedAlert[]> {
   const rs = await client.query({
     query: `SELECT ${ALERT_COLUMNS}, ack.acked_by AS acked_by, ack.note AS ack_note,
-                   toString(ack.acked_at) AS acked_at
+                   toString(ack.last_at) AS acked_at
             FROM (SELECT * FROM alerts FINAL
                   WHERE ({state:Nullable(String)} IS NULL OR state = {state:Nullable(String)})
                     AND ({class:Nullable(String)} IS NULL OR class = {class:Nullable(String)})
@@ -137,7 +137,7 @@ export async function listAlerts(client: ClickHouseClient, filter: AlertFilter =
                     AND ({team:Nullable(String)} IS NULL OR team = {team:Nullable(String)})
                     AND (length({ids:Array(String)}) = 0 OR has({ids:Array(String)}, alert_id))) AS a
             LEFT JOIN (SELECT alert_id, argMax(acked_by, acked_at) AS acked_by, argMax(note, acked_at) AS note,
-                              max(acked_at) AS acked_at
+                              max(acked_at) AS last_at
                        FROM alert_acks GROUP BY alert_id) AS ack ON ack.alert_id = a.alert_id
             ORDER BY a.started_at DESC, a.alert_id
             LIMIT {limit:UInt32}`,
@@ -186,6 +186,21 @@ export async function recordAck(
     values: [{ alert_id: ack.alertId, acked_by: ack.by, note: ack.note }],
     format: 'JSONEachRow',
   });
+  // Someone has seen it: a firing message still waiting (quiet hours, retries) is not sent. One whose
+  // attempt is in flight may still arrive, and then records itself delivered (a newer version).
+  const waiting = await listDeliveries(client, { state: 'pending', alertId: ack.alertId });
+  const now = new Date().toISOString();
+  await writeDeliveries(
+    client,
+    waiting
+      .filter((d) => d.transition === 'firing')
+      .map((d) => ({
+        ...d,
+        state: 'cancelled' as const,
+        lastError: `acknowledged by ${ack.by}`,
+        updatedAt: now,
+      })),
+  );
 }
 
 export async function isAcknowledged(client: ClickHouseClient, alertId: string): Promise<boolean> {
