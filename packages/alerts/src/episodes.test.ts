@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { missEpisodes, predictAttainment, signalEpisodes } from './episodes.js';
 
 const weeks = (n: number) =>
-  Array.from({ length: n }, (_, i) => new Date(Date.UTC(2026, 0, 5) + i * 7 * 86_400_000).toISOString().slice(0, 10));
+  Array.from({ length: n }, (_, i) =>
+    new Date(Date.UTC(2026, 0, 5) + i * 7 * 86_400_000).toISOString().slice(0, 10),
+  );
 
 describe('signalEpisodes', () => {
   const p = weeks(30);
@@ -77,7 +79,9 @@ describe('predictAttainment', () => {
 
   it('a range objective is met inside its band; fewer than 5 values predict nothing', () => {
     const values = Array.from({ length: 20 }, (_, i) => i + 1);
-    expect(predictAttainment(values, { direction: 'range', low: 6, high: 15 }, 1, 50_000)?.pAttain).toBeCloseTo(0.5, 1);
+    expect(
+      predictAttainment(values, { direction: 'range', low: 6, high: 15 }, 1, 50_000)?.pAttain,
+    ).toBeCloseTo(0.5, 1);
     expect(predictAttainment([1, 2, 3, 4], { direction: 'lower', target: 3 }, 1)).toBeNull();
   });
 });

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from './catalogue.js';
-import { quietUntil } from './quiet-hours.js';
 import { signature } from './payload.js';
+import { quietUntil } from './quiet-hours.js';
 
 describe('signature', () => {
   it('is sha256= and the hex HMAC-SHA256 of the raw body (RFC 4231 test case 2)', () => {
