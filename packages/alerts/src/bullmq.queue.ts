@@ -147,3 +147,17 @@ export class BullDeliveryQueue implements DeliveryQueue {
     for (const r of this.#redis) r.disconnect();
   }
 }
+
+/** Removes every queue of the catalogue under `prefix` (tests and benchmarks clean up with it). */
+export async function obliterateQueues(redisUrl: string, prefix: string): Promise<void> {
+  const redis = connection(redisUrl);
+  try {
+    for (const spec of Object.values(JOBS)) {
+      const queue = new Queue(spec.queue, { connection: redis, prefix });
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
