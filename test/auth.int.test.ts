@@ -95,7 +95,14 @@ describe('bearer-token authentication', () => {
     expect(routes.length).toBeGreaterThan(10);
     const open = routes.filter((r) => r.access === 'public').map((r) => r.url);
     expect(open.sort()).toEqual(['/healthz', '/metrics', '/openapi.json', '/readyz']);
-    for (const r of routes) expect(['public', 'read', 'ingest', 'decide']).toContain(r.access);
+    for (const r of routes) expect(['public', 'read', 'ingest', 'decide', 'signed']).toContain(r.access);
+    // Webhooks authenticate by their tool's signature, checked by the handler (never a bearer token).
+    expect(
+      routes
+        .filter((r) => r.access === 'signed')
+        .map((r) => r.url)
+        .sort(),
+    ).toEqual(['/v1/webhooks/github', '/v1/webhooks/gitlab', '/v1/webhooks/jira']);
   });
 
   it('refuses every spelling of every protected route without a token, and stores nothing', async () => {
@@ -155,5 +162,19 @@ describe('bearer-token authentication', () => {
     // No route matched: only a valid token learns that it does not exist.
     expect((await fetch(`${rt.url}/v1/nothing-here`)).status).toBe(401);
     expect((await fetch(`${rt.url}/v1/nothing-here`, { headers: bearer(TOKENS.read) })).status).toBe(404);
+  });
+  it('signed routes refuse unsigned requests with 401, a valid bearer token notwithstanding, and store nothing', async () => {
+    const before = await count('events_raw');
+    for (const url of ['/v1/webhooks/github', '/v1/webhooks/gitlab', '/v1/webhooks/jira']) {
+      for (const headers of [
+        {},
+        bearer(TOKENS.ingest),
+        { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+      ]) {
+        const res = await raw('POST', url, { headers, body: JSON.stringify({ action: 'opened' }) });
+        expect(res.status, `${url} ${JSON.stringify(headers)} → ${res.body}`).toBe(401);
+      }
+    }
+    expect(await count('events_raw')).toBe(before);
   });
 });

@@ -35,7 +35,7 @@ describe('embedded server crash consistency', () => {
     // biome-ignore lint/suspicious/noUndeclaredEnvVars: a replay knob of this test; vitest runs outside turbo.
     const seed = Number(process.env.SHEWHART_CRASH_SEED ?? Date.now() % 1_000_000);
     const random = prng(seed);
-    const events = shuffled([...generateDemo({ weeks: 52, teams: 8, seed: 11, end: END })], random);
+    const events = shuffled([...generateDemo({ weeks: 52, teams: 13, seed: 11, end: END })], random);
     const batches = Array.from({ length: Math.ceil(events.length / BATCH) }, (_, i) =>
       events.slice(i * BATCH, (i + 1) * BATCH),
     );
@@ -64,7 +64,7 @@ describe('embedded server crash consistency', () => {
       });
       let point: string;
       if (parts) {
-        point = (await parts.next(5_000)) ? `part of ${table}` : 'no part';
+        point = `${(await parts.next(3_000)) ? 'part' : 'no part'} of ${table}`;
         parts.close();
       } else {
         const delay = Math.floor(random() * 600);

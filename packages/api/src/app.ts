@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import fastifySwagger from '@fastify/swagger';
 import type { BaselineRefresher } from '@shewhart/baselines';
 import type { Bus } from '@shewhart/bus';
+import { EMPTY_SOURCES, type SourceSecrets, type SourcesConfig } from '@shewhart/connectors';
 import type { EntityStates } from '@shewhart/kpi';
 import type { ObjectiveService } from '@shewhart/objectives';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -16,6 +17,7 @@ import { ApiError, sendError } from './errors.js';
 import { registerIngestRoutes } from './ingest.routes.js';
 import { registerKpiRoutes } from './kpi.routes.js';
 import { collectorMetrics } from './metrics.js';
+import { registerWebhookRoutes } from './webhooks.routes.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -45,6 +47,8 @@ export interface HttpAppOptions {
   states?: EntityStates;
   objectives?: ObjectiveService;
   refresher?: BaselineRefresher;
+  /** The `sources` section and the secrets it names: the webhook routes (docs/connectors/). */
+  sources?: { config: SourcesConfig; secrets: SourceSecrets };
   /** Called with each refused ingest batch, per source (the data-quality alert's refused share). */
   onRejected?: (rows: { source: string; team: string; rejected: number; reason: string }[]) => void;
 }
@@ -165,6 +169,14 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   const metrics = collectorMetrics(options.registry);
   app.after(() => {
     registerIngestRoutes(app, { bus: options.bus, limits, metrics, onRejected: options.onRejected });
+    registerWebhookRoutes(app, {
+      bus: options.bus,
+      registry: options.registry,
+      metrics,
+      limits,
+      sources: options.sources?.config ?? EMPTY_SOURCES,
+      secrets: options.sources?.secrets ?? {},
+    });
     if (options.states) {
       const ctx = {
         states: options.states,

@@ -5,8 +5,13 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  * matched — never on the raw URL, which can be spelled many ways (`/%761/events`, absolute form, `//`).
  * `decide` (record a rebase or an assignable cause) implies `read`. A request that matches no route
  * needs a valid token of any kind before it learns that (deny by default).
+ *
+ * `signed`: the route authenticates the request itself, by a signature over its body or a shared token
+ * of the tool that sends it (the webhooks: GitHub's `X-Hub-Signature-256`, GitLab's `X-Gitlab-Token`,
+ * Jira's `X-Hub-Signature`). The bearer check lets it through, and its handler must verify before it
+ * reads anything; it refuses an unsigned request with 401 whether or not tokens are configured.
  */
-export type Access = 'public' | 'read' | 'ingest' | 'decide';
+export type Access = 'public' | 'read' | 'ingest' | 'decide' | 'signed';
 
 export interface TokenLists {
   ingest: readonly string[];
@@ -14,7 +19,7 @@ export interface TokenLists {
   decide: readonly string[];
 }
 
-type Scope = Exclude<Access, 'public'>;
+type Scope = Exclude<Access, 'public' | 'signed'>;
 
 /** 'missing' → 401, 'unknown' → 401 (a token we do not know), 'forbidden' → 403 (known, not allowed). */
 export type Verdict = 'ok' | 'missing' | 'unknown' | 'forbidden';
@@ -44,7 +49,8 @@ export class Authenticator {
 
   /** `access` undefined: a request that matched no route (any valid token will do). */
   check(authorization: string | undefined, access: Access | undefined): Verdict {
-    if (!this.enabled || access === 'public') return 'ok';
+    // A signed route verifies its own signature (see `Access`); a bearer token does not replace it.
+    if (!this.enabled || access === 'public' || access === 'signed') return 'ok';
     const match = /^Bearer[ ]+([\x21-\x7e]+)[ ]*$/i.exec(authorization ?? '');
     if (!match) return 'missing';
     const candidate = digest(match[1] as string);

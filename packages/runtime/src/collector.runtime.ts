@@ -1,6 +1,7 @@
 import { buildHttpApp } from '@shewhart/api';
 import { KafkaBus, topicCatalogue, untilAvailable } from '@shewhart/bus';
-import { type AppConfig, ConfigError } from '@shewhart/config';
+import { type AppConfig, ConfigError, loadConfigFile } from '@shewhart/config';
+import { SOURCES_SECTION, webhookSources } from '@shewhart/connectors';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { chunkedBus, prefixedBus } from './scaled.bus.js';
@@ -30,6 +31,12 @@ export async function startScaledCollector(options: {
   const { config, logger } = options;
   const kafka = config.kafka;
   if (!kafka) throw new ConfigError('KAFKA_BROKERS is required by the scaled collector');
+  // The collector serves the webhooks too: it reads the file's sources section (once, at start-up).
+  const file = config.objectivesFile
+    ? loadConfigFile(config.objectivesFile, { sources: SOURCES_SECTION })
+    : undefined;
+  const sources = webhookSources(file?.sources);
+  for (const warning of sources.warnings) logger.warn(warning);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const kafkaBus = new KafkaBus({
@@ -54,6 +61,7 @@ export async function startScaledCollector(options: {
       requestTimeoutMs: config.http.requestTimeoutMs,
       isReady: () => ready,
       ...(storage ? { states: storage.states } : {}),
+      sources,
     });
     // Listening before the broker answers: /healthz works and /readyz says 503 until the topics exist
     // and the producer is connected.

@@ -4,6 +4,7 @@ import { ALERTS_SECTION, Alerting, recordRejections, resolveAlerts } from '@shew
 import { BaselineRefresher } from '@shewhart/baselines';
 import { MemoryBus, TOPICS } from '@shewhart/bus';
 import { type AppConfig, loadConfigFile } from '@shewhart/config';
+import { SOURCES_SECTION, webhookSources } from '@shewhart/connectors';
 import { createEventsHandler, ingestMetrics } from '@shewhart/ingest';
 import { backgroundCatchUp } from '@shewhart/kpi';
 import { OBJECTIVES_SECTION, ObjectiveService, recordObjectives } from '@shewhart/objectives';
@@ -46,10 +47,17 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
   const { config, logger } = options;
   // The configuration file is read once: a broken file stops start-up with file, line and field.
   const file = config.objectivesFile
-    ? loadConfigFile(config.objectivesFile, { objectives: OBJECTIVES_SECTION, alerts: ALERTS_SECTION })
+    ? loadConfigFile(config.objectivesFile, {
+        objectives: OBJECTIVES_SECTION,
+        alerts: ALERTS_SECTION,
+        sources: SOURCES_SECTION,
+      })
     : undefined;
   const objectives = file ? (file.objectives ?? []) : undefined;
   const alertsConfig = file?.alerts ? resolveAlerts(file.alerts) : undefined;
+  // Webhook secrets are read from the variables the file names, once; a missing one is a warning.
+  const sources = webhookSources(file?.sources);
+  for (const warning of sources.warnings) logger.warn(warning);
   // Own data directory: this process is its only writer. A shared server: others write too.
   const storage = await openStorage(config, { logger, soleWriter: true });
   try {
@@ -130,6 +138,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
       states,
       refresher,
       objectives: objectiveService,
+      sources,
       // Refused batches feed the data-quality alert on the refused share of a source.
       onRejected: (rows) =>
         void recordRejections(warehouse.client, rows).catch((error: unknown) =>
