@@ -155,3 +155,34 @@ describe('KPI views stay in step with the catalogue', () => {
     expect(await viewPoints('defect_arrivals', 'week', {})).not.toHaveLength(0);
   });
 });
+
+describe('signals_current', () => {
+  it('keeps the signals raised against the baseline of their own stage, each rule once per point', async () => {
+    const rs = await kw.client.query({
+      query: `SELECT rules FROM signals_current`,
+      format: 'JSONEachRow',
+    });
+    const all = await rs.json<{ rules: string[] }>();
+    expect(all.length).toBeGreaterThan(0);
+    for (const r of all) expect(new Set(r.rules).size).toBe(r.rules.length);
+    // The demo's process change gives shift-evidence signals (against the previous stage's limits) that
+    // the view must leave out.
+    const [shift] = await (
+      await kw.client.query({
+        query: `SELECT count() AS n FROM signals AS x FINAL INNER JOIN baseline_limits AS b ON x.baseline_id = b.baseline_id
+                WHERE b.stage_from != x.stage_from`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ n: string }>();
+    expect(Number(shift?.n)).toBeGreaterThan(0);
+    const [own] = await (
+      await kw.client.query({
+        query: `SELECT count() AS n FROM (SELECT DISTINCT x.kpi, x.team, x.project, x.dim, x.grain, x.stage_from, x.period_start
+                FROM signals AS x FINAL INNER JOIN baseline_limits AS b
+                  ON x.baseline_id = b.baseline_id AND x.stage_from = b.stage_from)`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ n: string }>();
+    expect(all.length).toBe(Number(own?.n));
+  });
+});

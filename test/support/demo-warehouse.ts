@@ -16,7 +16,7 @@ export const DEMO_END = new Date('2026-03-02T00:00:00Z');
 export const EXAMPLE_CONFIG = fileURLToPath(
   new URL('../../infra/config/shewhart.example.yaml', import.meta.url),
 );
-export const DEMO_TEAMS = ['payments', 'mobile', 'platform'] as const;
+export const DEMO_TEAMS = ['payments', 'mobile', 'platform', 'data'] as const;
 
 export async function openDemoWarehouse(options: { weeks?: number } = {}): Promise<KpiWarehouse> {
   const kw = await openKpiWarehouse();

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { findKpi, type KpiDefinition } from '@shewhart/kpi';
 import type { Objective } from './schema.js';
 
 /**
@@ -23,7 +24,8 @@ export async function recordObjectives(
       kpi: o.kpi,
       team: o.scope === 'org' ? '' : o.scope.team,
       project: o.scope === 'org' ? '' : (o.scope.project ?? ''),
-      dim: o.unit ?? o.phase ?? '',
+      // The series the objective is evaluated on: its unit or phase, else the KPI's default one.
+      dim: o.unit ?? o.phase ?? (findKpi(o.kpi) as KpiDefinition | undefined)?.dimension?.default ?? '',
       period: o.period,
       direction: o.direction,
       target: o.target ?? null,

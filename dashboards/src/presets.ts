@@ -1,0 +1,191 @@
+/**
+ * Shared panel presets: every dashboard builds its panels from these, so units, colours, legends and the
+ * data source are the same everywhere. Field names a preset styles are the columns its SQL returns (the
+ * query tests check that every column a panel's overrides and transformations name is returned).
+ */
+import * as barchart from '@grafana/grafana-foundation-sdk/barchart';
+import * as common from '@grafana/grafana-foundation-sdk/common';
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import * as stat from '@grafana/grafana-foundation-sdk/stat';
+import * as table from '@grafana/grafana-foundation-sdk/table';
+import * as text from '@grafana/grafana-foundation-sdk/text';
+import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import { findKpi, type KpiId } from '@shewhart/kpi';
+import { ClickHouseQuery, DATASOURCE } from './datasource.js';
+
+/** Grafana unit of a KPI unit of the catalogue. */
+export function grafanaUnit(kpiUnit: string): string {
+  switch (kpiUnit) {
+    case '%':
+      return 'percent';
+    case 'hours':
+      return 'h';
+    case 'days':
+      return 'd';
+    case 'count':
+      return 'short';
+    default:
+      return 'none';
+  }
+}
+
+export const kpiTitle = (id: KpiId) => findKpi(id)?.title ?? id;
+export const kpiUnit = (id: KpiId) => grafanaUnit(findKpi(id)?.unit ?? '');
+
+const thresholds = (steps: dashboard.Threshold[]) =>
+  new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps);
+
+const legend = () =>
+  new common.VizLegendOptionsBuilder()
+    .showLegend(true)
+    .displayMode(common.LegendDisplayMode.List)
+    .placement(common.LegendPlacement.Bottom);
+
+/** A time series panel over raw SQL returning `time` and one column per series. */
+export function timeSeries(
+  title: string,
+  sql: string,
+  options: { unit?: string; description?: string } = {},
+) {
+  const p = new timeseries.PanelBuilder()
+    .title(title)
+    .datasource(DATASOURCE)
+    .withTarget(new ClickHouseQuery(sql, 'timeseries'))
+    .unit(options.unit ?? 'none')
+    .lineWidth(2)
+    .showPoints(common.VisibilityMode.Always)
+    .pointSize(5)
+    .spanNulls(false)
+    .legend(legend())
+    .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi));
+  if (options.description) p.description(options.description);
+  return p;
+}
+
+/** One KPI's series: closed periods, in the KPI's unit; `description` says what the KPI measures. */
+export function kpiTimeSeries(id: KpiId, sql: string, title = kpiTitle(id)) {
+  const kpi = findKpi(id);
+  return timeSeries(title, sql, {
+    unit: kpiUnit(id),
+    description: kpi ? `${kpi.formula.text} (${kpi.formula.ref}; better: ${kpi.better})` : '',
+  });
+}
+
+/**
+ * A KPI tile of the latest closed period beside its objective: the SQL returns `value` (the KPI) and
+ * `status` (1 met, 0 missed, NULL without an objective or not computable) which the tile colours.
+ */
+export function objectiveTile(id: KpiId, sql: string) {
+  return new stat.PanelBuilder()
+    .title(kpiTitle(id))
+    .description(
+      `Latest closed period, against the objective of this KPI, scope and period (objectives_current).`,
+    )
+    .datasource(DATASOURCE)
+    .withTarget(new ClickHouseQuery(sql))
+    .unit(kpiUnit(id))
+    .decimals(1)
+    .noValue('n/a')
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).fields('/^(value|status)$/'))
+    .colorMode(common.BigValueColorMode.Background)
+    .graphMode(common.BigValueGraphMode.None)
+    .textMode(common.BigValueTextMode.ValueAndName)
+    .thresholds(thresholds([{ value: null as unknown as number, color: 'text' }]))
+    .overrideByName('value', [{ id: 'displayName', value: kpiTitle(id) }])
+    .overrideByName('status', [
+      { id: 'displayName', value: 'objective' },
+      { id: 'unit', value: 'none' },
+      {
+        id: 'mappings',
+        value: [
+          {
+            type: 'value',
+            options: { '1': { text: 'met', color: 'green' }, '0': { text: 'missed', color: 'red' } },
+          },
+          { type: 'special', options: { match: 'null', result: { text: 'no objective', color: 'gray' } } },
+        ],
+      },
+    ]);
+}
+
+/** A single number (counts, ages) with optional warning/critical thresholds. */
+export function singleStat(
+  title: string,
+  sql: string,
+  options: { unit?: string; warn?: number; crit?: number; description?: string } = {},
+) {
+  const steps: dashboard.Threshold[] = [{ value: null as unknown as number, color: 'green' }];
+  if (options.warn !== undefined) steps.push({ value: options.warn, color: 'orange' });
+  if (options.crit !== undefined) steps.push({ value: options.crit, color: 'red' });
+  const p = new stat.PanelBuilder()
+    .title(title)
+    .datasource(DATASOURCE)
+    .withTarget(new ClickHouseQuery(sql))
+    .unit(options.unit ?? 'short')
+    .noValue('0')
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
+    .colorMode(common.BigValueColorMode.Value)
+    .graphMode(common.BigValueGraphMode.None)
+    .thresholds(thresholds(steps));
+  if (options.description) p.description(options.description);
+  return p;
+}
+
+/** A table over raw SQL; `columns` renames columns for display (the SQL's names stay the contract). */
+export function tablePanel(title: string, sql: string, options: { columns?: Record<string, string> } = {}) {
+  const p = new table.PanelBuilder()
+    .title(title)
+    .datasource(DATASOURCE)
+    .withTarget(new ClickHouseQuery(sql))
+    .cellHeight(common.TableCellHeight.Sm)
+    .filterable(true);
+  if (options.columns) {
+    p.withTransformation({
+      id: 'organize',
+      options: { renameByName: options.columns, excludeByName: {}, indexByName: {} },
+    });
+  }
+  return p;
+}
+
+/** A bar chart over raw SQL with a string or time x axis (`xField`). */
+export function barChart(
+  title: string,
+  sql: string,
+  options: { unit?: string; xField: string; stacked?: boolean },
+) {
+  return new barchart.PanelBuilder()
+    .title(title)
+    .datasource(DATASOURCE)
+    .withTarget(new ClickHouseQuery(sql))
+    .unit(options.unit ?? 'short')
+    .xField(options.xField)
+    .stacking(options.stacked ? common.StackingMode.Normal : common.StackingMode.None)
+    .showValue(common.VisibilityMode.Auto)
+    .legend(legend());
+}
+
+/** A short note at the top of a dashboard: the question it answers and where its numbers come from. */
+export function note(markdown: string, height = 3) {
+  return new text.PanelBuilder()
+    .title('')
+    .mode(text.TextMode.Markdown)
+    .content(markdown)
+    .transparent(true)
+    .height(height)
+    .span(24);
+}
+
+/** A dashboard with the conventions every one of ours follows: fixed uid, UTC, tags, refresh. */
+export function shewhartDashboard(uid: string, title: string, description: string) {
+  return new dashboard.DashboardBuilder(title)
+    .uid(uid)
+    .description(description)
+    .tags(['shewhart'])
+    .timezone('utc')
+    .weekStart('monday')
+    .refresh('1m')
+    .time({ from: 'now-1y', to: 'now' })
+    .editable()
+    .tooltip(dashboard.DashboardCursorSync.Crosshair);
+}
