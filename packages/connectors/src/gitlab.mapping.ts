@@ -174,7 +174,7 @@ function mergeRequest(
   return {
     events: [
       {
-        ...envelope(source, scope, `mr-${id}-${merged ? 'merged' : 'closed'}-${ended}`, ended),
+        ...envelope(source, scope, `mr-${id}-${merged ? 'merged' : 'closed'}`, ended),
         type: 'review.completed',
         data: {
           reviewId: workProductId,
@@ -253,7 +253,7 @@ function release(p: Record<string, unknown>, source: string, scope: Scope): Mapp
   return {
     events: [
       {
-        ...envelope(source, scope, `release-${id}`, time),
+        ...envelope(source, scope, `release-${tag}`, time),
         type: 'delivery.release',
         data: { releaseId: tag, plannedEnd: due.due, milestone: due.title },
       },

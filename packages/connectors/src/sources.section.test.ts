@@ -60,13 +60,13 @@ describe('the sources section', () => {
 
   it('resolves secrets from the environment; unset or empty stays undefined', () => {
     const s = parse(EXAMPLE);
-    const env: Record<string, string> = { SHEWHART_GITHUB_SECRET: 'gh', SHEWHART_GITLAB_TOKEN: '' };
-    expect(resolveSecrets(s, (n) => env[n])).toEqual({
-      github: 'gh',
-      gitlab: undefined,
-      jira: undefined,
-      githubApi: undefined,
-      gitlabApi: undefined,
-    });
+    const env: Record<string, string> = { SHEWHART_GITHUB_SECRET: 'gh', SHEWHART_GITLAB_TOKEN: ' ' };
+    const secrets = resolveSecrets(s, env);
+    expect(secrets.github?.reveal()).toBe('gh');
+    expect(secrets.gitlab).toBeUndefined();
+    expect(secrets.jira).toBeUndefined();
+    // Logged or serialised whole, the secrets do not show.
+    expect(JSON.stringify(secrets)).not.toContain('gh"');
+    expect(String(secrets.github)).toBe('[secret]');
   });
 });

@@ -1,4 +1,4 @@
-import type { Section } from '@shewhart/config';
+import { readSecret, type Secret, type Section } from '@shewhart/config';
 import { DetectionActivity, IntroducedPhase, Resolution, Severity } from '@shewhart/events';
 import { z } from 'zod';
 
@@ -150,24 +150,24 @@ export const SOURCES_SECTION: Section<SourcesConfig> = {
   },
 };
 
-/** The configured secrets by name, read from the environment once at start-up (never logged). */
+/**
+ * The secrets the section names, read from the environment once at start-up. Each is a `Secret`: it
+ * prints as `[secret]` in logs and JSON; only the verifying code calls `reveal()`.
+ */
 export interface SourceSecrets {
-  github?: string;
-  githubApi?: string;
-  gitlab?: string;
-  gitlabApi?: string;
-  jira?: string;
+  github?: Secret;
+  githubApi?: Secret;
+  gitlab?: Secret;
+  gitlabApi?: Secret;
+  jira?: Secret;
 }
 
-/** Resolves every `*Env` of the section; a variable that is not set (or empty) stays undefined. */
+/** Resolves every `*Env` of the section; a variable that is not set (or blank) stays undefined. */
 export function resolveSecrets(
   sources: SourcesConfig | undefined,
-  read: (name: string) => string | undefined,
+  env: Record<string, string | undefined> = process.env,
 ): SourceSecrets {
-  const get = (name: string | undefined) => {
-    const v = name ? read(name) : undefined;
-    return v && v.length > 0 ? v : undefined;
-  };
+  const get = (name: string | undefined) => (name ? readSecret(name, env) : undefined);
   return {
     github: get(sources?.github?.secretEnv),
     githubApi: get(sources?.github?.apiTokenEnv),
@@ -179,3 +179,24 @@ export function resolveSecrets(
 
 /** The section when the file has none: every source unmapped, no webhook verifiable. */
 export const EMPTY_SOURCES: SourcesConfig = SourcesConfig.parse({});
+
+/**
+ * What the runtime gives the webhook routes: the section (or an empty one) and its secrets, with a
+ * warning for each configured tool whose secret variable is not set (its webhooks are refused, 401).
+ */
+export function webhookSources(
+  sources: SourcesConfig | undefined,
+  env: Record<string, string | undefined> = process.env,
+): { config: SourcesConfig; secrets: SourceSecrets; warnings: string[] } {
+  const config = sources ?? EMPTY_SOURCES;
+  const secrets = resolveSecrets(config, env);
+  const warnings: string[] = [];
+  const missing = (tool: string, key: string, name: string) =>
+    warnings.push(
+      `sources.${tool}.${key}: ${name} is not set; ${tool} webhooks are refused (401) until it is`,
+    );
+  if (config.github && !secrets.github) missing('github', 'secretEnv', config.github.secretEnv);
+  if (config.gitlab && !secrets.gitlab) missing('gitlab', 'tokenEnv', config.gitlab.tokenEnv);
+  if (config.jira && !secrets.jira) missing('jira', 'secretEnv', config.jira.secretEnv);
+  return { config, secrets, warnings };
+}
