@@ -6,7 +6,12 @@ import type { Bus } from '@shewhart/bus';
 import { EMPTY_SOURCES, type SourceSecrets, type SourcesConfig } from '@shewhart/connectors';
 import type { EntityStates } from '@shewhart/kpi';
 import type { ObjectiveService } from '@shewhart/objectives';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type ConnectionError,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  LogController,
+} from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
 import { type Access, Authenticator, type TokenLists } from './auth.js';
@@ -207,7 +212,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
  * shape and the connection closed. A HEAD request gets no body — Fastify's default wrote one, which a
  * client reads as the start of a next, malformed response — nor does one whose method is not known.
  */
-function clientErrorHandler(error: Error & { code?: string; rawPacket?: Buffer }, socket: Socket): void {
+function clientErrorHandler(error: ConnectionError, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, kind, message]: [number, string, string] =
     error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
@@ -216,7 +221,9 @@ function clientErrorHandler(error: Error & { code?: string; rawPacket?: Buffer }
         ? [431, 'headers_too_large', 'the request line and headers exceed 16 KiB']
         : [400, 'invalid', 'malformed HTTP request'];
   // The method is known only when the packet at hand starts the request; when in doubt, no body.
-  const method = /^([A-Z]+) /.exec(error.rawPacket?.subarray(0, 16).toString('latin1') ?? '')?.[1];
+  // (Typed as Buffer JSON by Fastify; Node passes the Buffer itself.)
+  const packet = error.rawPacket as unknown as Buffer | undefined;
+  const method = /^([A-Z]+) /.exec(packet?.subarray(0, 16).toString('latin1') ?? '')?.[1];
   const body = method && method !== 'HEAD' ? JSON.stringify({ error: kind, message }) : '';
   if (socket.writable) {
     socket.write(

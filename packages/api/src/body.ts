@@ -92,8 +92,12 @@ export function checkShape(text: string, limits: BodyLimits, start = 0, end = te
           throw new BodyLimitError(`a request carries at most ${limits.maxItems} events; split the batch`);
         }
       }
-      if (depth > 0 && isObject[depth] === 1 && ++members[depth] >= limits.maxMembers) {
-        throw new BodyLimitError(`an object of the body has more than ${limits.maxMembers} members`);
+      if (depth > 0 && isObject[depth] === 1) {
+        const n = (members[depth] ?? 0) + 1;
+        members[depth] = n;
+        if (n >= limits.maxMembers) {
+          throw new BodyLimitError(`an object of the body has more than ${limits.maxMembers} members`);
+        }
       }
     } else continue;
     if (values > limits.maxValues) {
