@@ -1,8 +1,8 @@
 /**
  * Crash consistency of the scaled worker (issue 11): mixed events (defects, deployments, incidents,
  * releases, reviews, CAPAs, surveys, complaints) published to Kafka while the worker is SIGKILLed 20 times
- * at random points of its stream (decode, duplicate check, insert, derive, offset commit) and restarted on
- * the same embedded store. Afterwards every event is stored exactly once in every per-event table a KPI
+ * at random points of its stream (decode, duplicate check, insert, derive, offset commit; every other kill
+ * the moment a table of its insert path gets a part) and restarted on the same embedded store. Afterwards every event is stored exactly once in every per-event table a KPI
  * reads, FINAL or not, and every KPI of the catalogue equals the KPI of the same events ingested calmly
  * (the checker of the embedded crash test, test/support/crash-check.ts).
  */
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaBus, TOPICS, topicCatalogue } from '../packages/bus/src/index.js';
 import { eventually, kafkaBrokers, uniqueName } from './setup/kafka.js';
 import { calmKpis, kpiDifferences, kpiSnapshot, storageProblems } from './support/crash-check.js';
+import { watchParts } from './support/parts.js';
 import { groupLag, handledBy, killAll, type ServiceProcess, startService } from './support/processes.js';
 import { prng, shuffled } from './support/random.js';
 import { killServers, startServer } from './support/server.js';
@@ -21,6 +22,7 @@ import { killServers, startServer } from './support/server.js';
 const KILLS = 20;
 const ROUNDS = KILLS + 1;
 const BATCH = 250;
+const PART_TABLES = ['events_raw', 'event_keys', 'defect_events', 'delivery_events', 'quality_events'];
 /** The demo history ends here; KPIs are evaluated as of then, so both runs agree on "now". */
 const END = new Date('2026-01-05T00:00:00Z');
 
@@ -56,10 +58,12 @@ describe('worker crash consistency', () => {
     const seed = Number(process.env.SHEWHART_CRASH_SEED ?? Date.now() % 1_000_000);
     const random = prng(seed);
     const events = shuffled([...generateDemo({ weeks: 30, teams: 6, seed: 12, end: END })], random);
+    expect(events.length).toBeGreaterThan(ROUNDS * BATCH);
     const batches = Array.from({ length: Math.ceil(events.length / BATCH) }, (_, i) =>
       events.slice(i * BATCH, (i + 1) * BATCH),
     );
-    const perRound = Math.ceil(batches.length / ROUNDS);
+    // Round r publishes batches r, r + ROUNDS, …: every round has a share.
+    const shareOf = (round: number) => batches.filter((_, i) => i % ROUNDS === round);
     const env = {
       KAFKA_BROKERS: brokers,
       SHEWHART_TOPIC_PREFIX: prefix,
@@ -71,7 +75,7 @@ describe('worker crash consistency', () => {
     };
     let published = 0;
     const publishRound = async (round: number) => {
-      for (const batch of batches.slice(round * perRound, (round + 1) * perRound)) {
+      for (const batch of shareOf(round)) {
         await bus.publish(
           `${prefix}${TOPICS.events}`,
           batch.map((e) => ({ key: e.team, value: Buffer.from(JSON.stringify(e)) })),
@@ -90,19 +94,29 @@ describe('worker crash consistency', () => {
         break;
       }
       // Kill once this worker has handled a random number of messages (reachable from this round's
-      // share alone), plus a random moment: a SIGKILL lands between any two steps of a batch.
-      const threshold = 1 + Math.floor(random() * perRound * BATCH * 0.9);
+      // share alone), plus a random moment; or (every other round) the moment one of the tables its
+      // flush writes gets a part: a SIGKILL lands between any two steps of a batch.
       const current = worker;
-      await eventually(
-        `worker ${round} handling ${threshold} messages`,
-        async () => ((await handledBy(current)) >= threshold ? true : undefined),
-        60_000,
-        20,
-      );
-      const delay = Math.floor(random() * 150);
-      await new Promise((r) => setTimeout(r, delay));
+      if (round % 2 === 1) {
+        const table = PART_TABLES[Math.floor(random() * PART_TABLES.length)] as string;
+        const parts = watchParts(dataDir, table);
+        const hit = await parts.next(30_000);
+        parts.close();
+        kills.push(`${hit ? 'part' : 'no part'} of ${table}`);
+      } else {
+        const share = shareOf(round).reduce((n, b) => n + b.length, 0);
+        const threshold = 1 + Math.floor(random() * (share - 1));
+        await eventually(
+          `worker ${round} handling ${threshold} messages`,
+          async () => ((await handledBy(current)) >= threshold ? true : undefined),
+          60_000,
+          20,
+        );
+        const delay = Math.floor(random() * 150);
+        await new Promise((r) => setTimeout(r, delay));
+        kills.push(`≥${threshold}+${delay}ms`);
+      }
       await current.kill();
-      kills.push(`≥${threshold}+${delay}ms`);
       await publishing;
     }
     expect(published).toBe(events.length);
