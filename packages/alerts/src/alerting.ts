@@ -23,7 +23,11 @@ export interface AlertingOptions {
    * in Redis; `process` runs the processors and the scheduled evaluation here (the worker).
    */
   queue: { kind: 'inline' } | { kind: 'bullmq'; redisUrl: string; prefix: string; process: boolean };
-  /** Scaled deployment: refresh baselines and signals before each scheduled evaluation. */
+  /**
+   * Scaled deployment: refresh baselines and signals before each requested or scheduled evaluation (no
+   * background refresher runs beside it). The embedded default leaves it unset: its refresher calls
+   * `afterRefresh()` itself.
+   */
   refresh?: () => Promise<unknown>;
   /** Delivery attempt timeout (ms). */
   timeoutMs?: number;
@@ -72,7 +76,7 @@ export class Alerting {
     const q = this.options.queue;
     if (q.kind === 'inline') {
       this.#timer = setInterval(
-        () => void this.evaluateNow().catch(() => undefined),
+        () => void this.requestEvaluation('schedule').catch(() => undefined),
         this.options.evaluateEveryMs,
       );
       this.#timer.unref();
@@ -81,6 +85,8 @@ export class Alerting {
     const redis = new Redis(q.redisUrl, { maxRetriesPerRequest: null });
     this.#redis.push(redis);
     this.#evalQueue = new Queue(JOBS.evaluate.queue, { connection: redis, prefix: q.prefix });
+    // Reconciled at boot: the scheduler's id is fixed, so this replaces whatever interval an earlier
+    // release (or another process of this one) registered instead of adding a second schedule.
     await this.#evalQueue.upsertJobScheduler(
       'alerts-schedule',
       { every: this.options.evaluateEveryMs },
@@ -90,12 +96,7 @@ export class Alerting {
           reason: 'schedule',
           refreshFirst: this.options.refresh !== undefined,
         }),
-        opts: {
-          attempts: JOBS.evaluate.attempts,
-          backoff: { type: 'exponential', delay: JOBS.evaluate.backoffMs, jitter: JOBS.evaluate.jitter },
-          removeOnComplete: JOBS.evaluate.keepCompleted,
-          removeOnFail: false,
-        },
+        opts: this.#evaluateJobOptions(),
       },
     );
     if (!q.process) return;
@@ -105,14 +106,47 @@ export class Alerting {
       JOBS.evaluate.queue,
       async (job) => {
         const data = JOBS.evaluate.schema.parse(job.data);
-        if (data.refreshFirst && this.options.refresh) await this.options.refresh();
-        const r = await this.evaluateNow();
+        const r = await this.#refreshAndEvaluate(data.refreshFirst);
         return r ? { opened: r.opened, resolved: r.resolved, ms: r.ms } : undefined;
       },
       { connection: workerRedis, prefix: q.prefix, concurrency: 1 },
     );
     this.#evalWorker.on('error', (error) =>
       this.options.logger?.warn({ err: error }, 'alert evaluation worker error'),
+    );
+  }
+
+  #evaluateJobOptions() {
+    return {
+      attempts: JOBS.evaluate.attempts,
+      backoff: { type: 'exponential', delay: JOBS.evaluate.backoffMs, jitter: JOBS.evaluate.jitter },
+      removeOnComplete: JOBS.evaluate.keepCompleted,
+      removeOnFail: JOBS.evaluate.keepFailed,
+    };
+  }
+
+  async #refreshAndEvaluate(refreshFirst: boolean): Promise<EvaluationResult | undefined> {
+    if (refreshFirst && this.options.refresh && !this.#closed) await this.options.refresh();
+    return this.evaluateNow();
+  }
+
+  /**
+   * Asks for an evaluation (refreshing baselines and signals first when the runtime gave `refresh`):
+   * in this process with the in-process runner; as a job on the evaluation queue with BullMQ, where
+   * requests from every process sharing Redis collapse into at most one waiting job beside the one
+   * running (deduplication keeps the last request made while one is active), so a fleet of workers
+   * that all stored new events evaluates once, not once each.
+   */
+  async requestEvaluation(reason: 'refresh' | 'schedule' | 'manual'): Promise<void> {
+    if (this.#closed) return;
+    if (!this.#evalQueue) {
+      await this.#refreshAndEvaluate(this.options.refresh !== undefined);
+      return;
+    }
+    await this.#evalQueue.add(
+      JOBS.evaluate.name,
+      JOBS.evaluate.schema.parse({ reason, refreshFirst: this.options.refresh !== undefined }),
+      { ...this.#evaluateJobOptions(), deduplication: { id: 'alerts-evaluate', keepLastIfActive: true } },
     );
   }
 
@@ -163,11 +197,16 @@ export class Alerting {
     );
   }
 
+  /**
+   * Stops evaluating (the running evaluation finishes and stores what it found), then stops delivery:
+   * attempts in flight finish and record their outcome; anything not yet attempted stays pending in
+   * ClickHouse (and in Redis with BullMQ) for the next start.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
-    await this.#running;
     await this.#evalWorker?.close();
+    await this.#running;
     await this.#evalQueue?.close();
     await this.deliveries.close();
     for (const r of this.#redis) r.disconnect();

@@ -62,7 +62,7 @@ export class BullDeliveryQueue implements DeliveryQueue {
       backoff: { type: 'catalogue' },
       delay: Math.max(0, new Date(d.notBefore).getTime() - Date.now()),
       removeOnComplete: JOBS.deliver.keepCompleted,
-      removeOnFail: false,
+      removeOnFail: JOBS.deliver.keepFailed,
     };
   }
 

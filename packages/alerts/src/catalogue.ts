@@ -16,8 +16,10 @@ export interface JobSpec<S extends z.ZodType> {
   backoffMs: number;
   /** Fraction of each delay drawn at random (0.5: between half and all of it), so retries spread out. */
   jitter: number;
-  /** Completed jobs are kept this long (seconds) and at most this many; failed jobs are never removed. */
+  /** Completed jobs are kept this long (seconds) and at most this many. */
   keepCompleted: { age: number; count: number };
+  /** Failed jobs: `false` keeps them all (BullMQ's `removeOnFail: false`), or this long / this many. */
+  keepFailed: false | { age: number; count: number };
 }
 
 export const JOBS = {
@@ -34,6 +36,8 @@ export const JOBS = {
     backoffMs: 1_000,
     jitter: 0.5,
     keepCompleted: { age: 7 * 24 * 3600, count: 10_000 },
+    // A delivery that exhausted its attempts stays listed: nothing is dropped silently.
+    keepFailed: false,
   },
   /** Evaluate every alert rule (the schedule, and after each baseline refresh). */
   evaluate: {
@@ -48,6 +52,9 @@ export const JOBS = {
     backoffMs: 5_000,
     jitter: 0.5,
     keepCompleted: { age: 24 * 3600, count: 100 },
+    // A failed evaluation changes nothing (the next one redoes it); keep enough to diagnose an outage
+    // without growing by one job per interval forever.
+    keepFailed: { age: 7 * 24 * 3600, count: 1_000 },
   },
 } as const satisfies Record<string, JobSpec<z.ZodType>>;
 

@@ -19,6 +19,13 @@ export * from './model.js';
 export { signature, slackPayload, type WebhookPayload, webhookPayload } from './payload.js';
 export { quietUntil } from './quiet-hours.js';
 export {
+  type ReceivedMessage,
+  type Receiver,
+  type ReceiverOptions,
+  signatureMatches,
+  startReceiver,
+} from './receiver.js';
+export {
   type AlertFilter,
   getDelivery,
   type ListedAlert,

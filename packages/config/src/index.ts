@@ -66,8 +66,11 @@ export const EnvSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .default('redis://127.0.0.1:6379'),
-  /** Alerts (packages/alerts): where deliveries run — in this process (embedded default) or BullMQ on Redis. */
-  SHEWHART_ALERT_QUEUE: z.enum(['inline', 'bullmq']).default('inline'),
+  /**
+   * Alerts (packages/alerts): where deliveries run — in this process or BullMQ on Redis. Unset: in
+   * process for `shewhart start`; BullMQ in the scaled worker when REDIS_URL or CLICKHOUSE_URL is set.
+   */
+  SHEWHART_ALERT_QUEUE: z.enum(['inline', 'bullmq']).optional(),
   /** How often every alert rule is evaluated besides after each baseline refresh. */
   SHEWHART_ALERT_EVALUATE_MS: intFrom(300_000, 1_000),
   /** Key prefix of the BullMQ queues (one per environment sharing a Redis). */
@@ -126,9 +129,9 @@ export interface AppConfig {
   /** The scaled worker: its health/metrics port and the store attempts before a message is dead-lettered. */
   worker: { port: number; deadLetterAttempts: number };
   shutdownTimeoutMs: number;
-  /** Redis of the scaled deployment. */
-  redis: { url: string };
-  alerts: { queue: 'inline' | 'bullmq'; evaluateEveryMs: number; queuePrefix: string; publicUrl?: string };
+  /** Redis of the scaled deployment; `configured` when REDIS_URL was given (not the default). */
+  redis: { url: string; configured: boolean };
+  alerts: { queue?: 'inline' | 'bullmq'; evaluateEveryMs: number; queuePrefix: string; publicUrl?: string };
 }
 
 export interface AuthTokens {
@@ -198,7 +201,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
       : undefined,
     worker: { port: e.SHEWHART_WORKER_PORT, deadLetterAttempts: e.SHEWHART_DLQ_ATTEMPTS },
     shutdownTimeoutMs: e.SHEWHART_SHUTDOWN_TIMEOUT_MS,
-    redis: { url: e.REDIS_URL },
+    redis: { url: e.REDIS_URL, configured: String(defined.REDIS_URL ?? env.REDIS_URL ?? '').trim() !== '' },
     alerts: {
       queue: e.SHEWHART_ALERT_QUEUE,
       evaluateEveryMs: e.SHEWHART_ALERT_EVALUATE_MS,

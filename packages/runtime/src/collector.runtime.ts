@@ -4,6 +4,7 @@ import { type AppConfig, ConfigError, loadConfigFile } from '@shewhart/config';
 import { SOURCES_SECTION, webhookSources } from '@shewhart/connectors';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { rejectionRecorder } from './alerts.runtime.js';
 import { chunkedBus, prefixedBus } from './scaled.bus.js';
 import { orderedShutdown } from './shutdown.js';
 import { openStorage, type Storage } from './storage.js';
@@ -62,6 +63,9 @@ export async function startScaledCollector(options: {
       isReady: () => ready,
       ...(storage ? { states: storage.states } : {}),
       sources,
+      // Refused batches feed the data-quality alert on a source's refused share (with a server to record
+      // them in; a collector without CLICKHOUSE_URL has none).
+      ...(storage ? { onRejected: rejectionRecorder(storage, logger) } : {}),
     });
     // Listening before the broker answers: /healthz works and /readyz says 503 until the topics exist
     // and the producer is connected.

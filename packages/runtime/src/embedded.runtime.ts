@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { buildHttpApp } from '@shewhart/api';
-import { ALERTS_SECTION, Alerting, recordRejections, resolveAlerts } from '@shewhart/alerts';
+import { ALERTS_SECTION, type Alerting, resolveAlerts } from '@shewhart/alerts';
 import { BaselineRefresher } from '@shewhart/baselines';
 import { MemoryBus, TOPICS } from '@shewhart/bus';
 import { type AppConfig, loadConfigFile } from '@shewhart/config';
@@ -12,6 +12,7 @@ import { EventStore } from '@shewhart/warehouse';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { rejectionRecorder, startAlerting } from './alerts.runtime.js';
 import { removeServerRecord, writeServerRecord } from './instance.js';
 import { orderedShutdown } from './shutdown.js';
 import { openStorage, type Storage } from './storage.js';
@@ -73,18 +74,13 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
     const objectiveService = objectives ? new ObjectiveService(states, objectives) : undefined;
     // Alerts: evaluated after each refresh and on a schedule, delivered in this process (or BullMQ).
     const alerting = alertsConfig
-      ? await Alerting.start({
-          client: warehouse.client,
-          states,
-          config: alertsConfig,
+      ? await startAlerting({
+          config,
+          alerts: alertsConfig,
+          storage,
           objectives: objectiveService,
-          publicUrl: config.alerts.publicUrl,
-          logger: logger.child({ component: 'alerts' }),
-          evaluateEveryMs: config.alerts.evaluateEveryMs,
-          queue:
-            config.alerts.queue === 'bullmq'
-              ? { kind: 'bullmq', redisUrl: config.redis.url, prefix: config.alerts.queuePrefix, process: true }
-              : { kind: 'inline' },
+          logger,
+          deployment: 'embedded',
         })
       : undefined;
     const refresher = new BaselineRefresher(states, {
@@ -140,10 +136,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
       objectives: objectiveService,
       sources,
       // Refused batches feed the data-quality alert on the refused share of a source.
-      onRejected: (rows) =>
-        void recordRejections(warehouse.client, rows).catch((error: unknown) =>
-          logger.warn({ err: error }, 'could not record refused events'),
-        ),
+      onRejected: rejectionRecorder(storage, logger),
     });
     const url = await app.listen({ host: config.http.host, port: config.http.port });
     if (options.advertise) writeServerRecord(config.storage.dataDir, url);

@@ -1,3 +1,5 @@
+import { ALERTS_SECTION, type Alerting, resolveAlerts } from '@shewhart/alerts';
+import { refreshAll } from '@shewhart/baselines';
 import {
   type BatchHandler,
   KafkaBus,
@@ -6,12 +8,19 @@ import {
   topicCatalogue,
   untilAvailable,
 } from '@shewhart/bus';
-import { type AppConfig, ConfigError } from '@shewhart/config';
-import { createEventsHandler, deadLetterPublisher, ingestMetrics } from '@shewhart/ingest';
+import { type AppConfig, ConfigError, DebouncedTask, loadConfigFile } from '@shewhart/config';
+import {
+  createEventsHandler,
+  type DeadLetterSink,
+  deadLetterPublisher,
+  ingestMetrics,
+} from '@shewhart/ingest';
 import { backgroundCatchUp } from '@shewhart/kpi';
+import { OBJECTIVES_SECTION, ObjectiveService } from '@shewhart/objectives';
 import { EventStore } from '@shewhart/warehouse';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { deadLetterRejection, rejectionRecorder, startAlerting } from './alerts.runtime.js';
 import { registerConsumerLag } from './consumer-lag.js';
 import { startHealthServer } from './health.server.js';
 import { orderedShutdown } from './shutdown.js';
@@ -50,6 +59,12 @@ export async function startWorker(options: {
   const kafka = config.kafka;
   if (!kafka) throw new ConfigError('KAFKA_BROKERS is required by the worker (host:port[,host:port])');
   const topics = scaledTopics(kafka.topicPrefix, kafka.partitions);
+  // Alerts run in the worker (docs/alerts.md, "Where it runs"): the file is read once, and a broken one
+  // stops start-up with file, line and field before anything is opened.
+  const file = config.objectivesFile
+    ? loadConfigFile(config.objectivesFile, { objectives: OBJECTIVES_SECTION, alerts: ALERTS_SECTION })
+    : undefined;
+  const alertsConfig = file?.alerts ? resolveAlerts(file.alerts) : undefined;
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -65,6 +80,7 @@ export async function startWorker(options: {
 
   let storage: Storage | undefined;
   let bus: KafkaBus | undefined;
+  let alerting: Alerting | undefined;
   try {
     // The KPI entity states catch up after each stored batch; workers sharing a server take turns, and
     // migrate one at a time.
@@ -76,6 +92,37 @@ export async function startWorker(options: {
     const { warehouse, states } = storage;
     const catchUp = backgroundCatchUp(states, { logger });
     catchUp.notify();
+    // Alerts: evaluated on the schedule and a quiet period after new events were stored, each time
+    // after a refresh of baselines and signals (no refresher runs beside the scaled worker). With
+    // BullMQ the requests of every worker collapse into one evaluation job at a time.
+    const opened = storage;
+    alerting = alertsConfig
+      ? await startAlerting({
+          config,
+          alerts: alertsConfig,
+          storage: opened,
+          objectives: file?.objectives ? new ObjectiveService(states, file.objectives) : undefined,
+          logger,
+          deployment: 'scaled',
+          refresh: async () => {
+            const r = await refreshAll(states);
+            logger.info(
+              { series: r.series, newVersions: r.newVersions, signals: r.signals, failed: r.failed.length },
+              'baselines refreshed',
+            );
+          },
+        })
+      : undefined;
+    const startedAlerting = alerting;
+    const evaluateAfterIngest = startedAlerting
+      ? new DebouncedTask(
+          () =>
+            startedAlerting
+              .requestEvaluation('refresh')
+              .catch((error: unknown) => logger.warn({ err: error }, 'alert evaluation request failed')),
+          config.baselineRefreshMs,
+        )
+      : undefined;
 
     const store = new EventStore(warehouse.client, {
       flushRows: config.writer.flushRows,
@@ -86,7 +133,10 @@ export async function startWorker(options: {
       onFlush: (f) => {
         metrics.flushSeconds.observe(f.ms / 1000);
         metrics.flushRows.observe(f.rows);
-        if (f.stored > 0) catchUp.notify();
+        if (f.stored > 0) {
+          catchUp.notify();
+          evaluateAfterIngest?.notify();
+        }
       },
     });
     const busLog = logger.child({ component: 'kafka' });
@@ -107,9 +157,17 @@ export async function startWorker(options: {
       logger: busLog,
     });
     bus = openedBus;
+    // A dead letter is a refused event too: counted for the data-quality alert on a source's refused
+    // share once its dead letter is durable.
+    const publishDeadLetter = deadLetterPublisher(openedBus, topics.deadLetters, logger);
+    const recordRefused = rejectionRecorder(opened, logger);
+    const deadLetter: DeadLetterSink = async (message, reason, attempt) => {
+      await publishDeadLetter(message, reason, attempt);
+      await recordRefused([deadLetterRejection(message.value, message.key, reason)]);
+    };
     const handler = createEventsHandler({
       store,
-      deadLetter: deadLetterPublisher(openedBus, topics.deadLetters, logger),
+      deadLetter,
       deadLetterAttempts: config.worker.deadLetterAttempts,
       onOutcome: (o) => {
         metrics.outcomes.inc({ outcome: 'stored' }, o.stored);
@@ -150,14 +208,16 @@ export async function startWorker(options: {
 
     let draining = false;
     ready = () => !draining && subscription.isReady();
-    const opened = storage;
     // The batch in flight finishes (stored, committed) before the consumer leaves its group; the writer
-    // is flushed only then, and the clients closed last.
+    // is flushed only then; the evaluation in progress and the delivery attempts in flight finish and
+    // record their outcome (what was not attempted stays pending for the next start); clients close last.
     const shutdown = orderedShutdown(
       [
         { name: 'not ready', run: () => (draining = true) },
         { name: 'consumer', run: () => subscription.stop() },
         { name: 'writer', run: () => store.close() },
+        { name: 'alert evaluation trigger', run: () => evaluateAfterIngest?.stop() },
+        { name: 'alerts', run: () => startedAlerting?.close() },
         { name: 'entity states', run: () => catchUp.stop() },
         { name: 'bus', run: () => openedBus.close() },
         { name: 'consumer lag', run: () => lag.close() },
@@ -166,12 +226,23 @@ export async function startWorker(options: {
       ],
       { deadlineMs: config.shutdownTimeoutMs, logger },
     );
+    // Whatever happened while no worker ran (periods that closed, events stored) is judged now.
+    void startedAlerting
+      ?.requestEvaluation('manual')
+      .catch((error: unknown) => logger.warn({ err: error }, 'alert evaluation request failed'));
     logger.info(
-      { url: health.url, topic: topics.events, groupId: kafka.groupId, storage: warehouse.kind },
+      {
+        url: health.url,
+        topic: topics.events,
+        groupId: kafka.groupId,
+        storage: warehouse.kind,
+        alerts: startedAlerting?.deliveries.kind ?? 'off',
+      },
       'worker started',
     );
     return { url: health.url, isReady: () => ready(), shutdown };
   } catch (error) {
+    await alerting?.close().catch(() => undefined);
     await bus?.close().catch(() => undefined);
     await storage?.close().catch(() => undefined);
     await health.close();
