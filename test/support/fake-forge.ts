@@ -17,6 +17,8 @@ export interface FakeForge {
   rateLimit(prefix: string, times: number, retryAfterSeconds?: number): void;
   /** Every request whose path and query contain `fragment` has its connection destroyed, until healed. */
   breakOn(fragment: string): void;
+  /** Requests containing `fragment` get no answer until healed (a client killed while it waits). */
+  holdOn(fragment: string): void;
   heal(): void;
   close(): Promise<void>;
 }
@@ -27,12 +29,18 @@ export async function startFakeForge(): Promise<FakeForge> {
   const limits = new Map<string, { times: number; after: number }>();
   const requests: string[] = [];
   let broken: string | undefined;
+  let held: string | undefined;
+  const waiting: ServerResponse[] = [];
   let base = '';
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const u = new URL(req.url ?? '/', base);
     requests.push(`${u.pathname}${u.search}`);
     if (broken && `${u.pathname}${u.search}`.includes(broken)) {
       req.socket.destroy();
+      return;
+    }
+    if (held && `${u.pathname}${u.search}`.includes(held)) {
+      waiting.push(res);
       return;
     }
     for (const [prefix, l] of limits) {
@@ -72,8 +80,13 @@ export async function startFakeForge(): Promise<FakeForge> {
     breakOn: (fragment) => {
       broken = fragment;
     },
+    holdOn: (fragment) => {
+      held = fragment;
+    },
     heal: () => {
       broken = undefined;
+      held = undefined;
+      for (const res of waiting.splice(0)) res.destroy();
     },
     close: () =>
       new Promise<void>((r) => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as alerts } from './alerts.command.js';
+import { register as backfill } from './backfill.command.js';
 import { register as baseline } from './baseline.command.js';
 import { register as compare } from './compare.command.js';
 import { register as demo } from './demo.command.js';
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   start(program);
   demo(program);
   importCmd(program);
+  backfill(program);
   kpi(program);
   migrate(program);
   objectives(program);
