@@ -12,6 +12,11 @@ export interface EvalContext {
   objectives?: ObjectiveService;
   /** Stored alerts by fingerprint (an episode over a window keeps its id while it lasts). */
   storedByFingerprint: Map<string, Alert[]>;
+  /**
+   * Writes that record what this evaluation has seen (e.g. published values): run only once its alerts
+   * and deliveries are stored, so a crash in between makes the next evaluation see it again.
+   */
+  afterStore: (() => Promise<void>)[];
 }
 
 export function scopeLevel(team: string, project: string): ScopeLevel {

@@ -80,14 +80,26 @@ const sameValue = (a: number | null, b: number | null) =>
  * value for that closed period raises an alert with the old value, the new one and the events stored
  * for the period since the old value was recorded. The alert resolves at the next evaluation that finds
  * the value unchanged.
+ *
+ * The record is one per series and period, shared by every rule: the series are read and compared once,
+ * and each change raises an alert for every rule that covers it. The new values are recorded only after
+ * the evaluation stored its alerts and deliveries (`ctx.afterStore`): a crash in between finds the
+ * change again next time, under the same alert id (derived from when the old value was recorded).
  */
-async function lateChangeAlerts(ctx: EvalContext, rule: Rule, grain: Grain = 'week'): Promise<Alert[]> {
+async function lateChangeAlerts(
+  ctx: EvalContext,
+  rules: readonly Rule[],
+  grain: Grain = 'week',
+): Promise<Alert[]> {
+  if (rules.length === 0) return [];
   const teamsRs = await ctx.client.query({
     query: 'SELECT DISTINCT team FROM events_raw ORDER BY team',
     format: 'JSONEachRow',
   });
   const teams = (await teamsRs.json<{ team: string }>()).map((r) => r.team);
-  const kpis = (KPIS as readonly KpiDefinition[]).filter((k) => !rule.kpis || rule.kpis.includes(k.id));
+  const kpis = (KPIS as readonly KpiDefinition[]).filter((k) =>
+    rules.some((r) => !r.kpis || r.kpis.includes(k.id)),
+  );
   const prevRs = await ctx.client.query({
     query: `SELECT kpi, team, project, dim, grain, toString(period_start) AS period_start, value,
                    toString(observed_at) AS observed_at
@@ -104,7 +116,7 @@ async function lateChangeAlerts(ctx: EvalContext, rule: Rule, grain: Grain = 'we
   const at = ctx.asOf.toISOString();
   for (const kpi of kpis) {
     const dim = kpi.dimension?.default ?? '';
-    const scopes = ['', ...teams].filter((team) => ruleCovers(rule, kpi.id, team, ''));
+    const scopes = ['', ...teams].filter((team) => rules.some((r) => ruleCovers(r, kpi.id, team, '')));
     if (scopes.length === 0) continue;
     let byTeam: Map<string, KpiPoint[]> | undefined;
     try {
@@ -116,72 +128,79 @@ async function lateChangeAlerts(ctx: EvalContext, rule: Rule, grain: Grain = 'we
       const key = { kpi: kpi.id, team, project: '', dim, grain };
       const points =
         team !== '' && byTeam ? (byTeam.get(team) ?? []) : await seriesPoints(ctx.states, kpi, key, ctx.asOf);
+      // When the value was seen: after the read, which may include events stored after the evaluation
+      // began (a KPI query catches up first). The events a later change lists are those stored after it.
+      const seenAt = chTime(new Date());
       for (const p of points) {
         if (p.provisional || isOpenPeriod(p.periodStart, grain, ctx.asOf)) continue;
         const before = previous.get([kpi.id, team, '', dim, p.periodStart].join('\u0000'));
         if (before && sameValue(before.value, p.value)) continue;
-        observed.push({
-          ...key,
-          period_start: p.periodStart,
-          value: p.value,
-          observed_at: at.replace('T', ' ').replace('Z', ''),
-        });
+        observed.push({ ...key, period_start: p.periodStart, value: p.value, observed_at: seenAt });
         if (!before) continue;
         const events = await eventsSince(ctx, team, p.periodStart, grain, before.observed_at);
-        const fingerprint = fingerprintOf([
-          rule.id,
-          'late_change',
-          kpi.id,
-          team,
-          '',
-          dim,
-          grain,
-          p.periodStart,
-        ]);
-        alerts.push({
-          alertId: alertIdOf(fingerprint, at),
-          fingerprint,
-          class: 'data_quality',
-          kind: 'late_change',
-          ...base(rule),
-          ...key,
-          objectiveId: '',
-          source: '',
-          periodStart: p.periodStart,
-          state: 'firing',
-          title: `${findKpi(kpi.id)?.title ?? kpi.id} (${scopeLabel(team, '')}, ${grain}): late data changed the closed period ${p.periodStart}`,
-          value: p.value,
-          limits: null,
-          spcRule: '',
-          evidence: {
-            oldValue: before.value === null ? null : Number(before.value),
-            newValue: p.value,
-            publishedAt: `${before.observed_at.replace(' ', 'T')}Z`,
-            events,
-          },
-          chartPath: chartPathOf(key),
-          startedAt: at,
-          resolvedAt: null,
-          resolution: '',
-        });
+        for (const rule of rules) {
+          if (!ruleCovers(rule, kpi.id, team, '')) continue;
+          const fingerprint = fingerprintOf([
+            rule.id,
+            'late_change',
+            kpi.id,
+            team,
+            '',
+            dim,
+            grain,
+            p.periodStart,
+          ]);
+          alerts.push({
+            alertId: alertIdOf(fingerprint, before.observed_at),
+            fingerprint,
+            class: 'data_quality',
+            kind: 'late_change',
+            ...base(rule),
+            ...key,
+            objectiveId: '',
+            source: '',
+            periodStart: p.periodStart,
+            state: 'firing',
+            title: `${findKpi(kpi.id)?.title ?? kpi.id} (${scopeLabel(team, '')}, ${grain}): late data changed the closed period ${p.periodStart}`,
+            value: p.value,
+            limits: null,
+            spcRule: '',
+            evidence: {
+              oldValue: before.value === null ? null : Number(before.value),
+              newValue: p.value,
+              publishedAt: `${before.observed_at.replace(' ', 'T')}Z`,
+              events,
+            },
+            chartPath: chartPathOf(key),
+            startedAt: at,
+            resolvedAt: null,
+            resolution: '',
+          });
+        }
       }
     }
   }
   if (observed.length > 0)
-    await ctx.client.insert({ table: 'published_values', values: observed, format: 'JSONEachRow' });
+    ctx.afterStore.push(() =>
+      ctx.client
+        .insert({ table: 'published_values', values: observed, format: 'JSONEachRow' })
+        .then(() => undefined),
+    );
   return alerts;
 }
 
 /** The events of the period stored after the value was published (at most 20 listed, all counted). */
 async function eventsSince(ctx: EvalContext, team: string, periodStart: string, grain: Grain, since: string) {
   const rs = await ctx.client.query({
-    query: `SELECT source, id, type, toString(time) AS time, toString(ingested_at) AS ingested_at,
-                   count() OVER () AS total
-            FROM events_raw
-            WHERE ingested_at > {since:DateTime64(3, 'UTC')}
-              AND time >= {from:DateTime64(3, 'UTC')} AND time < {to:DateTime64(3, 'UTC')}
-              AND ({team:String} = '' OR team = {team:String})
-            ORDER BY ingested_at LIMIT 20`,
+    // The string forms are aliased apart from the columns: an alias named like a column would replace
+    // it in WHERE and ORDER BY (ClickHouse resolves aliases first), comparing strings with times.
+    query: `SELECT e.source AS source, e.id AS id, e.type AS type, toString(e.time) AS event_time,
+                   toString(e.ingested_at) AS stored_at, count() OVER () AS total
+            FROM events_raw AS e
+            WHERE e.ingested_at > {since:DateTime64(3, 'UTC')}
+              AND e.time >= {from:DateTime64(3, 'UTC')} AND e.time < {to:DateTime64(3, 'UTC')}
+              AND ({team:String} = '' OR e.team = {team:String})
+            ORDER BY e.ingested_at, e.source, e.id LIMIT 20`,
     query_params: {
       since,
       from: `${periodStart} 00:00:00.000`,
@@ -194,22 +213,31 @@ async function eventsSince(ctx: EvalContext, team: string, periodStart: string, 
     source: string;
     id: string;
     type: string;
-    time: string;
-    ingested_at: string;
+    event_time: string;
+    stored_at: string;
     total: string;
   }>();
   return {
     count: Number(rows[0]?.total ?? 0),
-    listed: rows.map(({ total: _, ...e }) => e),
+    listed: rows.map((e) => ({
+      source: e.source,
+      id: e.id,
+      type: e.type,
+      time: `${e.event_time.replace(' ', 'T')}Z`,
+      storedAt: `${e.stored_at.replace(' ', 'T')}Z`,
+    })),
   };
 }
 
 /** Data-quality alerts (docs/methods.md §8) of the configured rules. */
 export async function dataQualityAlerts(ctx: EvalContext, rules: readonly Rule[]): Promise<Alert[]> {
   const out: Alert[] = [];
-  for (const rule of rules) {
-    out.push(...(await rejectedShareAlerts(ctx, rule)));
-    if (rule.lateChanges) out.push(...(await lateChangeAlerts(ctx, rule)));
-  }
+  for (const rule of rules) out.push(...(await rejectedShareAlerts(ctx, rule)));
+  out.push(
+    ...(await lateChangeAlerts(
+      ctx,
+      rules.filter((r) => r.lateChanges),
+    )),
+  );
   return out;
 }

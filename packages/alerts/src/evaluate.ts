@@ -67,6 +67,7 @@ export async function evaluateAlerts(deps: EvaluationDeps, asOf = new Date()): P
     asOf,
     objectives: deps.objectives,
     storedByFingerprint,
+    afterStore: [],
   };
 
   const desired: Alert[] = [];
@@ -133,6 +134,7 @@ export async function evaluateAlerts(deps: EvaluationDeps, asOf = new Date()): P
   const fresh = deliveries.filter((d) => !existing.has(d.deliveryId));
   await writeDeliveries(deps.client, fresh);
   await writeAlerts(deps.client, writes);
+  for (const write of ctx.afterStore) await write();
   return {
     episodes: seen.size,
     opened: transitions.filter((t) => t.transition === 'firing').length,
