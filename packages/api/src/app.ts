@@ -14,14 +14,16 @@ import Fastify, {
 } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
-import { type Access, Authenticator, type TokenLists } from './auth.js';
 import { registerAlertRoutes } from './alerts.routes.js';
+import { type Access, Authenticator, type TokenLists } from './auth.js';
 import { registerBaselineRoutes } from './baseline.routes.js';
 import { type BodyLimits, checkShape, DEFAULT_BODY_LIMITS, decodeBody } from './body.js';
 import { ApiError, sendError } from './errors.js';
 import { registerIngestRoutes } from './ingest.routes.js';
 import { registerKpiRoutes } from './kpi.routes.js';
 import { collectorMetrics } from './metrics.js';
+import { registerReportRoutes } from './reports.routes.js';
+import { browserAuthorization, registerWebRoutes } from './web.routes.js';
 import { registerWebhookRoutes } from './webhooks.routes.js';
 
 declare module 'fastify' {
@@ -123,7 +125,8 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     if (!request.is404 && access === undefined) {
       throw new Error(`route ${request.routeOptions.url} declares no access`);
     }
-    const verdict = auth.check(request.headers.authorization, access);
+    // A web page may carry the token in the sign-in cookie instead of the header (web.routes.ts).
+    const verdict = auth.check(browserAuthorization(request), access);
     if (verdict === 'missing') throw new ApiError('unauthorized', 'a bearer token is required');
     if (verdict === 'unknown') throw new ApiError('unauthorized', 'unknown token');
     if (verdict === 'forbidden') {
@@ -191,6 +194,8 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       };
       registerKpiRoutes(app, ctx);
       registerBaselineRoutes(app, ctx);
+      registerReportRoutes(app, ctx);
+      registerWebRoutes(app, { ...ctx, check: (a, x) => auth.check(a, x) });
       registerAlertRoutes(app, ctx);
     }
     const publicRoute = { config: { access: 'public' as const }, schema: { hide: true } };

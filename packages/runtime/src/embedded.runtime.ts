@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { buildHttpApp } from '@shewhart/api';
 import { ALERTS_SECTION, type Alerting, resolveAlerts } from '@shewhart/alerts';
+import { buildHttpApp } from '@shewhart/api';
 import { BaselineRefresher } from '@shewhart/baselines';
 import { MemoryBus, TOPICS } from '@shewhart/bus';
 import { type AppConfig, loadConfigFile } from '@shewhart/config';
@@ -8,6 +8,7 @@ import { SOURCES_SECTION, webhookSources } from '@shewhart/connectors';
 import { createEventsHandler, ingestMetrics } from '@shewhart/ingest';
 import { backgroundCatchUp } from '@shewhart/kpi';
 import { OBJECTIVES_SECTION, ObjectiveService, recordObjectives } from '@shewhart/objectives';
+import { PackScheduler } from '@shewhart/report';
 import { EventStore } from '@shewhart/warehouse';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -120,6 +121,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
       }),
     });
 
+    // The review pack of each closed quarter is generated and kept in process (report/scheduler.ts).
+    const packs = new PackScheduler({ states, objectives: objectiveService }, { logger });
     let ready = false;
     const internalToken = options.internalToken ? randomBytes(24).toString('hex') : undefined;
     const app = buildHttpApp({
@@ -141,6 +144,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
     const url = await app.listen({ host: config.http.host, port: config.http.port });
     if (options.advertise) writeServerRecord(config.storage.dataDir, url);
     ready = true;
+    packs.start();
     if (alerting) {
       alerting.publicUrl ??= url;
       void alerting.evaluateNow().catch(() => undefined);
@@ -160,6 +164,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
         { name: 'consumer', run: () => subscription.stop() },
         { name: 'writer', run: () => store.close() },
         { name: 'baseline refresher', run: () => refresher.stop() },
+        { name: 'review packs', run: () => packs.stop() },
         { name: 'alerts', run: () => alerting?.close() },
         { name: 'entity states', run: () => catchUp.stop() },
         { name: 'bus', run: () => bus.close() },

@@ -58,6 +58,7 @@ export function register(program: Command): void {
       [
         '',
         `Shewhart is running at ${runtime.url} (data: ${where}).`,
+        `Open ${runtime.url}/ in a browser: quality overview, control charts, alerts, review packs.`,
         ...(config.objectivesFile ? [`Objectives: ${config.objectivesFile}`] : []),
         '',
         'Look at (in another terminal, from this directory):',

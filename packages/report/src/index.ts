@@ -1,0 +1,11 @@
+export * from './build.js';
+export * from './context.js';
+export * from './pack.js';
+export * from './quarter.js';
+export { formatCell, formatNumber } from './render/format.js';
+export * from './render/html.js';
+export * from './render/markdown.js';
+export * from './scheduler.js';
+export { objectiveSeries, targetText } from './sections/objectives.js';
+export * from './store.js';
+export * from './verdict.js';
