@@ -163,14 +163,16 @@ describe('bearer-token authentication', () => {
     expect((await fetch(`${rt.url}/v1/nothing-here`)).status).toBe(401);
     expect((await fetch(`${rt.url}/v1/nothing-here`, { headers: bearer(TOKENS.read) })).status).toBe(404);
   });
+
   it('signed routes refuse unsigned requests with 401, a valid bearer token notwithstanding, and store nothing', async () => {
     const before = await count('events_raw');
     for (const url of ['/v1/webhooks/github', '/v1/webhooks/gitlab', '/v1/webhooks/jira']) {
-      for (const headers of [
+      const attempts: Record<string, string>[] = [
         {},
         bearer(TOKENS.ingest),
         { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
-      ]) {
+      ];
+      for (const headers of attempts) {
         const res = await raw('POST', url, { headers, body: JSON.stringify({ action: 'opened' }) });
         expect(res.status, `${url} ${JSON.stringify(headers)} → ${res.body}`).toBe(401);
       }
