@@ -4,7 +4,7 @@
  * on charts show out of the box, with baselines already computed.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,6 +105,55 @@ describe('start --demo', () => {
   });
 });
 
+describe('start --demo alerts', () => {
+  interface Alert {
+    alertId: string;
+    class: string;
+    kind: string;
+    state: string;
+    title: string;
+    limits: { center: number | null; ucl: number | null } | null;
+    evidence: {
+      points?: { periodStart: string; value: number }[];
+      objective?: { id: string };
+      actual?: number;
+    };
+    chartPath: string;
+  }
+  it('has firing signal and objective alerts, each with its evidence', async () => {
+    const { alerts } = await get<{ alerts: Alert[] }>('/v1/alerts?state=firing');
+    const signals = alerts.filter((a) => a.class === 'signal');
+    const misses = alerts.filter((a) => a.kind === 'objective_missed');
+    expect(signals.length).toBeGreaterThan(0);
+    expect(misses.length).toBeGreaterThan(0);
+    for (const a of signals) {
+      expect(a.evidence.points?.length, a.title).toBeGreaterThan(0);
+      expect(a.limits?.center, a.title).toEqual(expect.any(Number));
+      expect(a.chartPath).toMatch(/^\/v1\/kpis\/[a-z_]+\/chart\?period=week&team=/);
+    }
+    for (const a of misses) {
+      expect(a.evidence.objective?.id, a.title).toEqual(expect.any(String));
+      expect(a.evidence.actual, a.title).toEqual(expect.any(Number));
+    }
+  });
+
+  it('signs its messages with a demo key kept in the data directory, and tells how to receive them', async () => {
+    const key = join(dataDir, 'demo-alert-key');
+    expect(readFileSync(key, 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    expect(banner).toContain(`shewhart receiver --data ${dataDir}`);
+    // One message per firing alert to the example route, never dropped: pending while retried (no
+    // receiver in this test), delivered, or listed as failed.
+    const { alerts } = await get<{ alerts: Alert[] }>('/v1/alerts?state=firing');
+    const { deliveries } = await get<{ deliveries: { alertId: string; routeId: string; state: string }[] }>(
+      '/v1/alerts/deliveries',
+    );
+    const firing = new Set(alerts.map((a) => a.alertId));
+    expect(deliveries.filter((d) => firing.has(d.alertId))).toHaveLength(firing.size);
+    expect(new Set(deliveries.map((d) => d.routeId))).toEqual(new Set(['quality-team']));
+  });
+});
+
 /** The README's code blocks: what a newcomer copies after command 1. */
 function readmeExamples(): string[] {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -132,7 +181,8 @@ describe("the README's examples on the demo", () => {
 
   it('runs every shewhart example against the running server, exit 0 and some output', async () => {
     const commands = readmeExamples()
-      .filter((l) => l.startsWith('npx -y pnpm@10 shewhart ') && !/ start\b| demo\b/.test(l))
+      // `receiver` serves until stopped (it is the demo's second terminal).
+      .filter((l) => l.startsWith('npx -y pnpm@10 shewhart ') && !/ start\b| demo\b| receiver\b/.test(l))
       .map((l) => l.replace('npx -y pnpm@10 shewhart ', '').split(/\s+/));
     expect(commands.length).toBeGreaterThanOrEqual(2);
     for (const args of commands) {

@@ -17,6 +17,9 @@ export async function startTestRuntime(env: Record<string, string> = {}): Promis
     dispose(): Promise<void>;
   }
 > {
+  // The example configuration's alert route (infra/config/shewhart.example.yaml) signs with the key in
+  // this variable, and a route whose variable is unset fails start-up: set it as a deployment would.
+  process.env.SHEWHART_DEMO_ALERT_KEY ??= 'test-demo-alert-key';
   const dataDir = mkdtempSync(join(tmpdir(), 'shewhart-test-'));
   const config = loadConfig({ SHEWHART_DATA_DIR: dataDir, PORT: '0', SHEWHART_FLUSH_MS: '10', ...env });
   const runtime = await startEmbedded({

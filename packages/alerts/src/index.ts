@@ -12,6 +12,7 @@ export {
   resolveAlerts,
 } from './config.js';
 export { attemptDelivery } from './deliver.processor.js';
+export { DEMO_KEY_ENV, demoKey, demoKeyPath, readDemoKey } from './demo-key.js';
 export { missEpisodes, predictAttainment, signalEpisodes } from './episodes.js';
 export { type EvaluationResult, evaluateAlerts } from './evaluate.js';
 export { type DeliveryQueue, InlineDeliveryQueue } from './inline.queue.js';

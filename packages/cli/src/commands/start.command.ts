@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { DEMO_KEY_ENV, demoKey, demoKeyPath, listAlerts } from '@shewhart/alerts';
 import { refreshAll } from '@shewhart/baselines';
 import { createLogger } from '@shewhart/config';
 import { shutdownOnStopRequest, startEmbedded } from '@shewhart/runtime';
@@ -37,6 +38,13 @@ export function register(program: Command): void {
     // The demo shows objectives out of the box: objective status, attainment, capability, objective lines.
     const config = flags.demo && !given.objectivesFile ? { ...given, objectivesFile: DEMO_CONFIG } : given;
     const logger = createLogger(config.logLevel);
+    // The example's alert route signs with SHEWHART_DEMO_ALERT_KEY; when it is unset the demo keeps its
+    // own random key in the data directory, which `shewhart receiver` reads (packages/alerts/src/demo-key.ts).
+    const demoKeyFile =
+      flags.demo && config.objectivesFile === DEMO_CONFIG && !process.env[DEMO_KEY_ENV]?.trim()
+        ? demoKeyPath(config.storage.dataDir)
+        : undefined;
+    if (demoKeyFile) process.env[DEMO_KEY_ENV] = demoKey(config.storage.dataDir);
     const runtime = await startEmbedded({ config, logger, advertise: true, internalToken: true });
     // SIGINT/SIGTERM/SIGHUP, or the death of a wrapper that does not forward signals (pnpm): the ordered
     // shutdown, then exit (docs/reliability.md, "Signals and shutdown").
@@ -53,13 +61,30 @@ export function register(program: Command): void {
       process.stdout.write('computing process performance baselines and signals…\n');
       const refreshed = await refreshAll(runtime.storage.states, { grains: ['week'] });
       process.stdout.write(`${refreshed.series} series evaluated, ${refreshed.signals} signals\n`);
+      // Alerts now rather than at the refresher's next run; their messages go out in the background.
+      await runtime.alerting?.evaluateNow().catch(() => undefined);
     }
+    const firing = runtime.alerting
+      ? (await listAlerts(runtime.storage.warehouse.client, { state: 'firing' })).length
+      : undefined;
+    const dataFlag = flags.data ? ` --data ${flags.data}` : '';
     process.stdout.write(
       [
         '',
         `Shewhart is running at ${runtime.url} (data: ${where}).`,
         `Open ${runtime.url}/ in a browser: quality overview, control charts, alerts, review packs.`,
         ...(config.objectivesFile ? [`Objectives: ${config.objectivesFile}`] : []),
+        ...(firing !== undefined
+          ? [
+              `Alerts: ${firing} firing (npx -y pnpm@10 shewhart alerts${dataFlag}); messages are retried until a receiver answers.`,
+              ...(demoKeyFile
+                ? [
+                    `  Watch them arrive, signed with the demo key in ${demoKeyFile}:`,
+                    `  npx -y pnpm@10 shewhart receiver${dataFlag}`,
+                  ]
+                : []),
+            ]
+          : []),
         '',
         'Look at (in another terminal, from this directory):',
         ...columns([
