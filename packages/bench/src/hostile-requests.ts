@@ -489,7 +489,13 @@ export function sendRaw(baseUrl: string, req: HostileRequest, timeoutMs: number)
     request.on('timeout', () => {
       request.destroy(new Error(`no answer within ${timeoutMs} ms`));
     });
-    request.on('error', (e) => done({ status: 0, body: '', headers: {}, error: e.message }));
+    request.on('error', (e: NodeJS.ErrnoException) => {
+      // A server that refuses a large body early answers and closes while the body is still being
+      // written: the write fails (EPIPE/ECONNRESET) but the answer may still arrive. Wait a moment for it.
+      const early = e.code === 'EPIPE' || e.code === 'ECONNRESET';
+      if (!early) return done({ status: 0, body: '', headers: {}, error: e.message });
+      setTimeout(() => done({ status: 0, body: '', headers: {}, error: e.message }), 500);
+    });
     request.end(req.body);
   });
 }
