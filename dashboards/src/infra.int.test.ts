@@ -92,7 +92,10 @@ describe('compose file', () => {
     const text = read('infra/grafana/provisioning/datasources/shewhart.yaml');
     const ds = (parse(text) as { datasources: { type: string; uid: string }[] }).datasources;
     expect(ds).toEqual([expect.objectContaining({ type: DATASOURCE.type, uid: DATASOURCE.uid })]);
-    const settings = text.split('\n').filter((l) => !l.trimStart().startsWith('#')).join('\n');
+    const settings = text
+      .split('\n')
+      .filter((l) => !l.trimStart().startsWith('#'))
+      .join('\n');
     const vars = [...settings.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]);
     expect(vars.length).toBeGreaterThan(0);
     for (const v of vars) expect(Object.keys(compose.services.grafana?.environment ?? {})).toContain(v);

@@ -21,28 +21,24 @@ const SERIES = `kpi = '\${kpi}' AND team = if('\${team}' = '${ALL}', '', '\${tea
     AND project = if('\${project}' = '${ALL}', '', '\${project}') AND dim = ${DIM} AND grain = '\${grain}'`;
 
 /**
- * Per-point control limits from the stored baseline in force for the point's stage (baseline_limits):
- * constant limits as stored (XmR, and XmR of ln values back-transformed); for p, u and c charts from the
- * stored centre (the chart statistic) and the point's size: p̄ ± 3·√(p̄(1−p̄)/n), ū ± 3·√(ū/a), c̄ ± 3·√c̄,
- * the lower limit floored at 0, p in percent (docs/methods.md §5.5).
+ * Centre line and control limits per point as the chart document draws them (GET /v1/kpis/:id/chart):
+ * each baseline refresh stores the limits it charted every point against (`point_limits`), so the panel
+ * reads them instead of recomputing the SPC engine's per-point limits in SQL (p and u limits vary with each
+ * period's size and are capped to the statistic's range; a stage without a baseline has none; a period the
+ * chart cannot plot is not on it). Values are the KPI view's, live; a period newer than the last refresh
+ * shows its limits after the next one (seconds on the embedded default).
  */
-const SIGMA = `multiIf(l.chart = 'p', sqrt(l.center * (1 - l.center) / p.denominator),
-             l.chart = 'u', sqrt(l.center / p.denominator), l.chart = 'c', sqrt(l.center), NULL)`;
-const SCALE = `if(l.chart = 'p', 100, 1)`;
-
 export const CONTROL_CHART_SQL = `
   SELECT toDateTime(p.period_start, 'UTC') AS time,
     if(p.open = 0, p.value, NULL) AS value,
     if(p.open = 1, p.value, NULL) AS open_period,
-    if(l.stage_from = toDate(0), NULL, l.center_display) AS centre,
-    if(l.stage_from = toDate(0), NULL, coalesce(l.ucl_display, (l.center + 3 * ${SIGMA}) * ${SCALE})) AS ucl,
-    if(l.stage_from = toDate(0), NULL, coalesce(l.lcl_display, greatest(0, l.center - 3 * ${SIGMA}) * ${SCALE})) AS lcl,
+    l.center AS centre, l.ucl AS ucl, l.lcl AS lcl,
     if(s.rules = '', NULL, p.value) AS signal,
     o.target_value AS objective, o.lsl AS lsl, o.usl AS usl
   FROM (SELECT *, 1 AS k FROM kpi_\${kpi}_\${grain}(team = nullIf('\${team}', '${ALL}'), project = nullIf('\${project}', '${ALL}'),
           from = $__fromTime, to = $__toTime, now = now64(3), dim = ${DIM})) AS p
-  ASOF LEFT JOIN (SELECT *, 1 AS k FROM baseline_limits WHERE ${SERIES}) AS l
-    ON p.k = l.k AND p.period_start >= l.stage_from
+  LEFT JOIN (SELECT period_start, center, ucl, lcl FROM point_limits FINAL WHERE ${SERIES} AND charted = 1) AS l
+    ON p.period_start = l.period_start
   LEFT JOIN (SELECT period_start, arrayStringConcat(rules, ',') AS rules FROM signals_current WHERE ${SERIES}) AS s
     ON p.period_start = s.period_start
   LEFT JOIN (SELECT *, 1 AS k FROM objectives_current
@@ -52,10 +48,15 @@ export const CONTROL_CHART_SQL = `
     ON p.k = o.k
   ORDER BY time`;
 
+/** Stage boundaries of the charted points, with the status of the stage's baseline (none: no limits yet). */
 const STAGES_SQL = `
-  SELECT toDateTime(stage_from, 'UTC') AS time,
-    concat('stage ', toString(stage + 1), ' from ', toString(stage_from), ': ', status, ' limits, ', toString(n_points), ' points') AS text
-  FROM baseline_limits WHERE ${SERIES} ORDER BY time`;
+  SELECT toDateTime(st.stage_from, 'UTC') AS time,
+    concat('stage ', toString(st.stage + 1), ' from ', toString(st.stage_from), ': ',
+           if(b.status = '', 'no limits yet', concat(b.status, ' limits, ', toString(b.n_points), ' points'))) AS text
+  FROM (SELECT DISTINCT stage, stage_from FROM point_limits FINAL WHERE ${SERIES} AND charted = 1) AS st
+  LEFT JOIN (SELECT stage_from, status, n_points FROM baseline_limits WHERE ${SERIES}) AS b
+    ON st.stage_from = b.stage_from
+  ORDER BY time`;
 
 const line = (color: string, dash = false): dashboard.DynamicConfigValue[] => [
   { id: 'color', value: { mode: 'fixed', fixedColor: color } },

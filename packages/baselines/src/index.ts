@@ -3,6 +3,7 @@ export * from './chart-svg.js';
 export * from './decisions.js';
 export * from './evaluate.js';
 export * from './periods.js';
+export * from './point-limits.js';
 export * from './refresh.js';
 export * from './refresher.js';
 export * from './series-chart.js';

@@ -12,6 +12,14 @@ import {
 import { CONSTANTS_TABLE_ID, type SpecLimits } from '@shewhart/spc';
 import { type BaselineVersion, evaluateSeries, type SeriesEvaluation } from './evaluate.js';
 import {
+  allPointLimits,
+  changedPointLimits,
+  insertPointLimits,
+  type PointLimits,
+  pointLimitsOf,
+  seriesPointLimits,
+} from './point-limits.js';
+import {
   type AssignableCause,
   allCauses,
   allDecisionsAndVersions,
@@ -281,7 +289,13 @@ export interface RefreshOptions extends EvaluationOptions {
   /** The series' points, when already queried (refreshAll queries every team of a KPI at once). */
   points?: KpiPoint[];
   /** Collect the new rows instead of inserting them (refreshAll inserts them in one batch). */
-  collect?: (rows: { baselines: Record<string, unknown>[]; signals: SignalRow[] }) => void;
+  collect?: (rows: {
+    baselines: Record<string, unknown>[];
+    signals: SignalRow[];
+    limits: PointLimits[];
+  }) => void;
+  /** The series' stored point limits, when collecting (refreshAll loads every series' at once). */
+  storedLimits?: ReadonlyMap<string, PointLimits>;
 }
 
 export interface RefreshedSeries {
@@ -325,12 +339,16 @@ async function refreshNow(
   const state = options.preloaded ?? (await loadSeriesState(client, key));
   const plan = planRefresh(kpi, points, key.grain, state, { ...options, asOf });
   const rows = rowsOf(key, plan, state);
-  if (options.collect) options.collect({ baselines: rows.baselineRows, signals: rows.signals });
+  // The limits each point is charted against, for dashboards (point-limits.ts): only what changed.
+  const storedLimits = options.collect ? options.storedLimits : await seriesPointLimits(client, key);
+  const limits = changedPointLimits(pointLimitsOf(plan.evaluation), storedLimits);
+  if (options.collect) options.collect({ baselines: rows.baselineRows, signals: rows.signals, limits });
   else {
     // Baselines first: every signal refers to one. Not if another process may be refreshing too.
     states.stillHeld();
     await insertBaselineRecords(client, rows.baselineRows);
     await insertSignals(client, [{ key, signals: rows.signals }]);
+    await insertPointLimits(client, [{ key, points: limits }]);
   }
   return {
     key,
@@ -377,10 +395,11 @@ export async function refreshAll(
   // only after every series is planned, each series once. Queries wait for one KPI at most.
   const section = (kpi: KpiDefinition, grain: Grain) =>
     states.exclusive(async () => {
-      const [stored, causesBySeries, signalKeys] = await Promise.all([
+      const [stored, causesBySeries, signalKeys, storedLimits] = await Promise.all([
         allDecisionsAndVersions(client, kpi.id),
         allCauses(client, kpi.id),
         allSignalKeys(client, kpi.id),
+        allPointLimits(client, kpi.id, grain),
       ]);
       const dim = kpi.dimension?.default ?? '';
       // Every team's series in one query where the KPI's SQL allows it; else one query per team.
@@ -392,6 +411,7 @@ export async function refreshAll(
       }
       const pending: { key: SeriesKey; signals: SignalRow[] }[] = [];
       const baselines: Record<string, unknown>[] = [];
+      const limits: { key: SeriesKey; points: PointLimits[] }[] = [];
       for (const team of ['', ...teams]) {
         const key: SeriesKey = { kpi: kpi.id, team, project: '', dim, grain };
         try {
@@ -402,7 +422,9 @@ export async function refreshAll(
             collect: (rows) => {
               baselines.push(...rows.baselines);
               pending.push({ key, signals: rows.signals });
+              limits.push({ key, points: rows.limits });
             },
+            storedLimits: storedLimits.get(id),
             preloaded: {
               changes: changeStartsFor(changes, key),
               decisions: stored.decisions.get(id) ?? [],
@@ -423,6 +445,7 @@ export async function refreshAll(
       states.stillHeld();
       await insertBaselineRecords(client, baselines);
       await insertSignals(client, pending);
+      await insertPointLimits(client, limits);
     });
   for (const kpi of kpis) {
     for (const grain of grains) {
