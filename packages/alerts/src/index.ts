@@ -34,4 +34,5 @@ export {
   listDeliveries,
   recordAck,
   recordRejections,
+  writeDeliveries,
 } from './store.js';
