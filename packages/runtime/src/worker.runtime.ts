@@ -16,7 +16,7 @@ import {
   ingestMetrics,
 } from '@shewhart/ingest';
 import { backgroundCatchUp } from '@shewhart/kpi';
-import { OBJECTIVES_SECTION, ObjectiveService } from '@shewhart/objectives';
+import { OBJECTIVES_SECTION, ObjectiveService, recordObjectives } from '@shewhart/objectives';
 import { EventStore } from '@shewhart/warehouse';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -90,6 +90,9 @@ export async function startWorker(options: {
       busyHint: 'each worker needs its own SHEWHART_DATA_DIR (or a shared CLICKHOUSE_URL)',
     });
     const { warehouse, states } = storage;
+    // Dashboards read the objectives in force from ClickHouse (objectives_current), as in the embedded
+    // runtime: the worker is the scaled process that always has storage, so it records the file's set.
+    if (file?.objectives) await recordObjectives(warehouse.client, file.objectives);
     const catchUp = backgroundCatchUp(states, { logger });
     catchUp.notify();
     // Alerts: evaluated on the schedule and a quiet period after new events were stored, each time
