@@ -94,7 +94,16 @@ describe('bearer-token authentication', () => {
     const routes = rt.app.routeList;
     expect(routes.length).toBeGreaterThan(10);
     const open = routes.filter((r) => r.access === 'public').map((r) => r.url);
-    expect(open.sort()).toEqual(['/healthz', '/metrics', '/openapi.json', '/readyz']);
+    // The web view's sign-in form (GET, POST) and sign-out take no token (web.routes.ts).
+    expect(open.sort()).toEqual([
+      '/healthz',
+      '/login',
+      '/login',
+      '/logout',
+      '/metrics',
+      '/openapi.json',
+      '/readyz',
+    ]);
     for (const r of routes) expect(['public', 'read', 'ingest', 'decide', 'signed']).toContain(r.access);
     // Webhooks authenticate by their tool's signature, checked by the handler (never a bearer token).
     expect(

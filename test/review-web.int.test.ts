@@ -1,7 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { refreshAll } from '@shewhart/baselines';
 import { generateDemo } from '@shewhart/cli/demo';
+import { loadObjectivesFile, ObjectiveService } from '@shewhart/objectives';
+import { PackScheduler } from '@shewhart/report';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, visit } from './support/browser.js';
@@ -16,6 +19,7 @@ import { startTestRuntime } from './support/embedded.js';
  */
 const END = new Date('2026-11-23T00:00:00Z');
 const QUARTER = '2026-Q3';
+const CONFIG = 'test/fixtures/review-objectives.yaml';
 const AS_OF = '2026-10-01T00:00:00.000Z';
 const SECTIONS = ['a', 'b', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'd', 'e', 'f'];
 let rt: Awaited<ReturnType<typeof startTestRuntime>>;
@@ -55,11 +59,12 @@ function table(pack: Pack, id: string): Table {
 }
 
 beforeAll(async () => {
-  rt = await startTestRuntime({ SHEWHART_CONFIG: 'infra/config/shewhart.example.yaml' });
+  rt = await startTestRuntime({ SHEWHART_CONFIG: CONFIG });
   const events = [...generateDemo({ weeks: 104, teams: 4, seed: 42, end: END })];
   for (let i = 0; i < events.length; i += 5_000)
     expect((await rt.post(events.slice(i, i + 5_000))).status).toBe(202);
-  expect((await post('/v1/baselines/refresh', { grains: ['week'] })).status).toBe(200);
+  // Baselines and signals are stored by a refresh (charts only read them), as `start --demo` does.
+  await refreshAll(rt.storage.states, { grains: ['week'] });
   browser = await launchBrowser();
 }, 600_000);
 afterAll(async () => {
@@ -198,6 +203,22 @@ describe('the review pack', () => {
         quarter: '2026-Q2',
       }),
     ]);
+  }, 300_000);
+});
+
+describe('the schedule', () => {
+  it('keeps the pack of each closed quarter once, a day after the quarter closed', async () => {
+    const states = rt.storage.states;
+    const sources = { states, objectives: new ObjectiveService(states, loadObjectivesFile(CONFIG)) };
+    const logger = { info: () => undefined, warn: () => undefined };
+    const at = (iso: string) => new PackScheduler(sources, { logger, now: () => new Date(iso) });
+    // 2026-Q4 closed less than a day ago: the last settled quarter is 2026-Q3, kept above already.
+    expect(await at('2027-01-01T12:00:00Z').runOnce()).toBeNull();
+    expect(await at('2027-01-02T12:00:00Z').runOnce()).toBe('2026-Q4');
+    expect(await at('2027-01-03T12:00:00Z').runOnce()).toBeNull();
+    const kept = (await (await fetch(`${rt.url}/v1/reports/2026-Q4`)).json()) as Pack;
+    expect(kept.provenance.command).toContain('scheduled');
+    expect(kept.provenance.asOf).toBe('2027-01-01T00:00:00.000Z');
   }, 300_000);
 });
 

@@ -110,7 +110,10 @@ export async function buildReviewPack(sources: PackSources, options: BuildOption
     else chartRefs.set(id, ref);
   }
   const charts: { ref: SeriesRef; doc: ChartDocument }[] = [];
-  for (const ref of chartRefs.values()) charts.push({ ref, doc: await ctx.chart(ref) });
+  for (const ref of chartRefs.values()) {
+    const doc = await ctx.chart(ref);
+    if (doc) charts.push({ ref, doc });
+  }
 
   step('process performance baselines');
   const baselines = (await listBaselines(client, team ? { team } : {})).filter((b) => b.stageFrom <= q.to);
@@ -163,6 +166,7 @@ export async function buildReviewPack(sources: PackSources, options: BuildOption
         grain: VERDICT_GRAIN,
       };
       const doc = await ctx.chart(ref);
+      if (!doc) continue;
       verdicts.push(
         changeVerdict(
           { ...c, kpi, team: t },

@@ -22,7 +22,7 @@ export interface SeriesRef {
 /** State shared by the section builders of one pack. */
 export class PackContext {
   readonly usedKpis = new Set<string>();
-  readonly #charts = new Map<string, Promise<ChartDocument>>();
+  readonly #charts = new Map<string, Promise<ChartDocument | null>>();
 
   constructor(
     readonly sources: PackSources,
@@ -68,12 +68,18 @@ export class PackContext {
    * The chart document of a series as of the quarter's end, up to the quarter's last period (the same
    * document as `GET /v1/kpis/:id/chart` with those parameters), with the objective that applies to it.
    */
-  chart(ref: SeriesRef): Promise<ChartDocument> {
+  chart(ref: SeriesRef): Promise<ChartDocument | null> {
     const id = seriesId(ref);
     let doc = this.#charts.get(id);
     if (!doc) {
       this.usedKpis.add(ref.kpi);
-      doc = kpiChart(this.states, ref.kpi, this.chartQuery(ref), this.chartExtras(ref));
+      // An objective may name a team that has sent nothing yet: no chart, not an error.
+      doc = kpiChart(this.states, ref.kpi, this.chartQuery(ref), this.chartExtras(ref)).catch(
+        (error: unknown) => {
+          if (error instanceof UnknownScopeError) return null;
+          throw error;
+        },
+      );
       this.#charts.set(id, doc);
     }
     return doc;

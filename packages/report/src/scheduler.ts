@@ -2,7 +2,7 @@ import { buildReviewPack } from './build.js';
 import type { PackSources } from './context.js';
 import { packId } from './pack.js';
 import { lastClosedQuarter } from './quarter.js';
-import { hasPack, savePack } from './store.js';
+import { hasEventsBefore, hasPack, savePack } from './store.js';
 
 interface Log {
   info(obj: object, msg: string): void;
@@ -64,6 +64,8 @@ export class PackScheduler {
     const id = packId(q.id);
     const client = this.sources.states.client;
     if (await hasPack(client, id)) return null;
+    // Nothing stored before the quarter's end (a new installation): no pack to keep yet.
+    if (!(await hasEventsBefore(client, q.end))) return null;
     const started = Date.now();
     const pack = await buildReviewPack(this.sources, {
       quarter: q.id,

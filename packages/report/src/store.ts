@@ -291,3 +291,14 @@ export async function listActions(
   });
   return (await rs.json<Record<string, unknown>>()).map(toAction);
 }
+
+/** Whether any event is stored with a time before `end`. */
+export async function hasEventsBefore(client: ClickHouseClient, end: Date): Promise<boolean> {
+  const rs = await client.query({
+    query: `SELECT count() > 0 AS any FROM (SELECT 1 FROM events_raw WHERE time < {end:DateTime64(3, 'UTC')} LIMIT 1)`,
+    query_params: { end: end.toISOString().replace('T', ' ').replace('Z', '') },
+    format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<{ any: number | boolean }>();
+  return Number(row?.any ?? 0) > 0;
+}

@@ -9,6 +9,8 @@ import { register as kpi } from './kpi.command.js';
 import { register as migrate } from './migrate.command.js';
 import { register as objectives } from './objectives.command.js';
 import { register as receiver } from './receiver.command.js';
+import { register as report } from './report.command.js';
+import { register as review } from './review.command.js';
 import { register as spc } from './spc.command.js';
 import { register as start } from './start.command.js';
 
@@ -26,4 +28,6 @@ export function registerCommands(program: Command): void {
   receiver(program);
   spc(program);
   compare(program);
+  report(program);
+  review(program);
 }

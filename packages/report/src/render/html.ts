@@ -34,6 +34,7 @@ h1{font-size:1.6rem;margin:.5rem 0 1rem}h2{font-size:1.25rem;margin:2rem 0 .5rem
 table{border-collapse:collapse;font-size:.9rem;min-width:50%}
 caption{text-align:left;font-weight:600;padding:.25rem 0 .5rem;color:var(--ink)}
 th[scope=row]{white-space:nowrap}
+td:last-child{min-width:14rem}
 th,td{border:1px solid var(--line);padding:.3rem .5rem;vertical-align:top}
 th{background:var(--band);text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
@@ -82,6 +83,12 @@ export function tableHtml(t: TableBlock): string {
   return `<div class="table-wrap"><table id="${esc(t.id)}"><caption>${esc(t.caption)}</caption><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>${t.note ? `<p class="muted">${esc(t.note)}</p>` : ''}`;
 }
 
+/** What the reader of a chart must know about its stored state (no baseline stored yet, behind the data). */
+export function chartNote(doc: ChartDocument): string | null {
+  const note = (doc as { note?: string | null }).note;
+  return typeof note === 'string' && note !== '' ? note : null;
+}
+
 /** A chart document drawn by the project's one renderer, as inline SVG with unique ids. */
 export function chartSvg(doc: ChartDocument, idPrefix: string, width = 960): string {
   return renderChartSvg(kpiChartModel(doc), { width, idPrefix });
@@ -94,7 +101,7 @@ export function blockHtml(b: Block): string {
     case 'table':
       return tableHtml(b);
     case 'chart':
-      return `<figure id="${esc(b.id)}"><figcaption>${esc(b.caption)}</figcaption>${chartSvg(b.document, b.id)}</figure>`;
+      return `<figure id="${esc(b.id)}"><figcaption>${esc(b.caption)}</figcaption>${chartSvg(b.document, b.id)}${chartNote(b.document) ? `<p class="note">${esc(chartNote(b.document) as string)}</p>` : ''}</figure>`;
     case 'placeholder':
       return `<div class="placeholder" role="note"><strong>${esc(b.label)} — to be completed by the review</strong><span>${esc(b.prompt)}</span></div>`;
   }

@@ -1,6 +1,6 @@
 import type { Block, ReviewPack } from '../pack.js';
 import { formatCell, numericColumn, type TableBlock } from './format.js';
-import { chartSvg } from './html.js';
+import { chartNote, chartSvg } from './html.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
@@ -33,7 +33,8 @@ export function renderPackMarkdown(
       case 'chart': {
         const path = `${chartDir}/${b.id}.svg`;
         files.push({ path, content: chartSvg(b.document, b.id) });
-        return `![${cell(b.caption)}](${path})`;
+        const note = chartNote(b.document);
+        return `![${cell(b.caption)}](${path})${note ? `\n\n_${note}_` : ''}`;
       }
       case 'placeholder':
         return `> **${b.label} — to be completed by the review.** ${b.prompt}`;
