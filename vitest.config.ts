@@ -7,7 +7,12 @@ export default defineConfig({
     pool: 'forks',
     // Starts the Kafka broker only when a selected file is *.kafka.int.test.ts (see the file).
     globalSetup: ['test/setup/kafka.global-setup.ts'],
-    include: ['packages/*/src/**/*.test.ts', 'dashboards/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'dashboards/src/**/*.test.ts',
+      'services/*/src/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     fileParallelism: true,
