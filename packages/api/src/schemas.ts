@@ -1,4 +1,4 @@
-import { GRAINS, type Grain } from '@shewhart/kpi';
+import { GRAINS } from '@shewhart/kpi';
 import { z } from 'zod';
 
 /**
