@@ -90,6 +90,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
       ...(alerting ? { onRefreshed: () => alerting.afterRefresh() } : {}),
     });
     const store = new EventStore(warehouse.client, {
+      // Writers sharing a server flush one at a time (the duplicate check, insert and derive).
+      lock: storage.writerLock,
       flushRows: config.writer.flushRows,
       flushMs: config.writer.flushMs,
       logger,

@@ -20,6 +20,11 @@ export interface Storage {
   readonly states: EntityStates;
   /** Scaled deployment (a shared ClickHouse server): the Redis lock its processes take turns under. */
   readonly lock: RedisLock | undefined;
+  /**
+   * Scaled deployment: the lock every event writer sharing the server flushes under, so that no two
+   * derive one event twice (`EventStore`'s `lock`); undefined when this process is the only writer.
+   */
+  readonly writerLock: (<T>(work: (held: () => void) => Promise<T>) => Promise<T>) | undefined;
   readonly migrations: MigrationReport;
   close(): Promise<void>;
 }
@@ -52,6 +57,8 @@ export async function openStorage(config: AppConfig, options: OpenStorageOptions
       );
   let warehouse: Warehouse | undefined;
   const lock = sharedLock(config, 'rollups');
+  const derive = sharedLock(config, 'derive');
+  const writerLock = derive ? <T>(work: (held: () => void) => Promise<T>) => derive.run(work) : undefined;
   try {
     warehouse = await openWarehouse(config.storage);
     const states = new EntityStates(warehouse.client, { logger, lagMs: config.catchUpLagMs });
@@ -61,7 +68,7 @@ export async function openStorage(config: AppConfig, options: OpenStorageOptions
     const migrations = await untilAvailable(
       () =>
         states.exclusive(async () => {
-          const report = await migrate(client);
+          const report = await migrate(client, undefined, { lock: writerLock });
           // The KPI views follow this release's catalogue (packages/kpi/src/views.ts): dashboards read them.
           await installKpiViews(client);
           return report;
@@ -69,6 +76,10 @@ export async function openStorage(config: AppConfig, options: OpenStorageOptions
       logger,
       options.signal,
     );
+    if (migrations.repair.repaired > 0) {
+      // A crash left events without their derived rows; they are derived now (docs/reliability.md).
+      logger.warn({ repair: migrations.repair }, 'derived tables repaired after an unclean stop');
+    }
     if (migrations.applied.length > 0) {
       logger.debug({ applied: migrations.applied }, 'migrations applied');
       logger.info(`${migrations.applied.length} migrations applied`);
@@ -78,12 +89,14 @@ export async function openStorage(config: AppConfig, options: OpenStorageOptions
       warehouse: opened,
       states,
       lock,
+      writerLock,
       migrations,
       close: async () => {
         try {
           await opened.close();
         } finally {
           await lock?.close();
+          await derive?.close();
           unlock();
         }
       },
@@ -91,6 +104,7 @@ export async function openStorage(config: AppConfig, options: OpenStorageOptions
   } catch (error) {
     await warehouse?.close().catch(() => undefined);
     await lock?.close();
+    await derive?.close();
     unlock();
     throw error;
   }

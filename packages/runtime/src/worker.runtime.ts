@@ -17,6 +17,7 @@ import {
 } from '@shewhart/ingest';
 import { backgroundCatchUp } from '@shewhart/kpi';
 import { OBJECTIVES_SECTION, ObjectiveService, recordObjectives } from '@shewhart/objectives';
+import { PackScheduler, startPackJobs } from '@shewhart/report';
 import { EventStore } from '@shewhart/warehouse';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -116,6 +117,24 @@ export async function startWorker(options: {
           },
         })
       : undefined;
+    // Review packs: the pack of each closed quarter is generated and kept once — by a BullMQ job scheduler
+    // when the deployment has Redis (one worker takes each job), else in this process.
+    const packSources = {
+      states,
+      objectives: file?.objectives ? new ObjectiveService(states, file.objectives) : undefined,
+    };
+    const packJobs =
+      config.redis.configured || config.storage.url !== undefined
+        ? await startPackJobs(packSources, {
+            redisUrl: config.redis.url,
+            prefix: config.alerts.queuePrefix,
+            logger,
+          })
+        : (() => {
+            const local = new PackScheduler(packSources, { logger });
+            local.start();
+            return { close: () => local.stop() };
+          })();
     const startedAlerting = alerting;
     const evaluateAfterIngest = startedAlerting
       ? new DebouncedTask(
@@ -128,6 +147,8 @@ export async function startWorker(options: {
       : undefined;
 
     const store = new EventStore(warehouse.client, {
+      // Writers sharing a server flush one at a time (the duplicate check, insert and derive).
+      lock: storage.writerLock,
       flushRows: config.writer.flushRows,
       // Each handler waits for its flush, and the writer serializes flushes: batches of other
       // partitions arriving meanwhile join the next flush anyway, so a timer would only add latency.
@@ -221,6 +242,7 @@ export async function startWorker(options: {
         { name: 'writer', run: () => store.close() },
         { name: 'alert evaluation trigger', run: () => evaluateAfterIngest?.stop() },
         { name: 'alerts', run: () => startedAlerting?.close() },
+        { name: 'review packs', run: () => packJobs.close() },
         { name: 'entity states', run: () => catchUp.stop() },
         { name: 'bus', run: () => openedBus.close() },
         { name: 'consumer lag', run: () => lag.close() },
