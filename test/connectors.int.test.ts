@@ -357,4 +357,139 @@ describe('backfill', () => {
     const [counts] = await rs.json<{ n: string; u: string }>();
     expect(Number(counts?.n)).toBe(Number(counts?.u));
   });
+
+  it('deployments: the commits a production deployment shipped, through the compare API when the payload lists none', async () => {
+    const repo2 = 'acme/settlement';
+    const api = `/repos/${repo2}`;
+    const dep = (id: number, sha: string, environment: string, created: string, payload: unknown = {}) => ({
+      id,
+      sha,
+      ref: 'main',
+      environment,
+      payload,
+      created_at: created,
+      updated_at: created,
+    });
+    const status = (id: number, state: string, at: string, environment: string) => ({
+      id,
+      state,
+      environment,
+      created_at: at,
+      updated_at: at,
+    });
+    const listed = [{ changeId: 'pr-7', committedAt: '2024-03-12T08:00:00Z' }];
+    // Newest first, as GitHub lists them. 500 is before --since: only the base of 501.
+    forge.list(
+      `${api}/deployments`,
+      [
+        dep(503, 'c3', 'production', '2024-03-20T10:00:00Z'),
+        dep(502, 'c2', 'production', '2024-03-15T10:00:00Z', { changes: listed }),
+        dep(504, 'c2', 'staging', '2024-03-14T10:00:00Z'),
+        dep(501, 'c1', 'production', '2024-03-10T10:00:00Z'),
+        dep(500, 'c0', 'production', '2024-02-20T10:00:00Z'),
+      ],
+      2,
+    );
+    forge.list(`${api}/deployments/503/statuses`, [
+      status(9031, 'success', '2024-03-20T10:05:00Z', 'production'),
+      status(9030, 'in_progress', '2024-03-20T10:01:00Z', 'production'),
+    ]);
+    forge.list(`${api}/deployments/502/statuses`, [
+      status(9020, 'failure', '2024-03-15T10:05:00Z', 'production'),
+    ]);
+    forge.list(`${api}/deployments/504/statuses`, [
+      status(9040, 'success', '2024-03-14T10:05:00Z', 'staging'),
+    ]);
+    forge.list(`${api}/deployments/501/statuses`, [
+      status(9010, 'success', '2024-03-10T10:05:00Z', 'production'),
+    ]);
+    forge.list(`${api}/deployments/500/statuses`, [
+      status(9000, 'success', '2024-02-20T10:05:00Z', 'production'),
+    ]);
+    const commit = (sha: string, authored: string, committed: string) => ({
+      sha,
+      commit: { author: { date: authored }, committer: { date: committed } },
+    });
+    // 503's base is 501 (502 failed, shipped nothing); 501's base is 500.
+    forge.one(`${api}/compare/c1...c3`, {
+      status: 'ahead',
+      total_commits: 2,
+      commits: [
+        commit('x1', '2024-03-11T09:00:00Z', '2024-03-18T09:00:00Z'), // rebased: the author time counts
+        commit('x2', '2024-03-16T09:00:00Z', '2024-03-16T09:00:00Z'),
+      ],
+    });
+    forge.one(`${api}/compare/c0...c1`, {
+      status: 'ahead',
+      total_commits: 1,
+      commits: [commit('y1', '2024-03-01T12:00:00Z', '2024-03-01T12:00:00Z')],
+    });
+    for (const empty of ['issues', 'pulls', 'releases', 'milestones']) forge.list(`${api}/${empty}`, []);
+
+    const config = GithubSource.parse({
+      secretEnv: 'TEST_GITHUB_SECRET',
+      repositories: { [repo2]: { team: 'payments' } },
+      productionEnvironments: ['production'],
+    });
+    const client = githubClient({ apiUrl: forge.url }, 'gh-api-token', {
+      maxRetries: 1,
+      sleep: async () => {},
+    });
+    const io = {
+      saveCursor: () => {},
+      publish: async (events: unknown[]) => {
+        const res = await rt.post(events);
+        expect(res.status).toBe(202);
+        return (await res.json()) as { accepted: number; duplicates: number };
+      },
+    };
+    const done = await backfillGithub({
+      client,
+      repo: repo2,
+      config,
+      defaultTeam: 'unassigned',
+      cursor: newCursor('github', repo2, '2024-03-01T00:00:00.000Z'),
+      io,
+    });
+    expect(done.phase).toBe(5);
+
+    const rs = await rt.warehouse.client.query({
+      query: `SELECT id, JSONExtractString(data, 'environment') AS environment,
+                     JSONExtractString(data, 'status') AS status, JSONExtractRaw(data, 'changes') AS changes
+              FROM events_raw FINAL WHERE source = 'github/${repo2}' ORDER BY id`,
+      format: 'JSONEachRow',
+    });
+    const rows = (await rs.json<{ id: string; environment: string; status: string; changes: string }>()).map(
+      (r) => ({ ...r, changes: r.changes === '' ? null : JSON.parse(r.changes) }),
+    );
+    expect(rows).toEqual([
+      {
+        id: 'deployment-501-status-9010',
+        environment: 'production',
+        status: 'success',
+        changes: [{ changeId: 'y1', committedAt: '2024-03-01T12:00:00.000Z' }],
+      },
+      {
+        id: 'deployment-502-status-9020',
+        environment: 'production',
+        status: 'failed',
+        changes: [{ changeId: 'pr-7', committedAt: '2024-03-12T08:00:00.000Z' }],
+      },
+      {
+        id: 'deployment-503-status-9031',
+        environment: 'production',
+        status: 'success',
+        changes: [
+          { changeId: 'x1', committedAt: '2024-03-11T09:00:00.000Z' },
+          { changeId: 'x2', committedAt: '2024-03-16T09:00:00.000Z' },
+        ],
+      },
+      { id: 'deployment-504-status-9040', environment: 'staging', status: 'success', changes: null },
+    ]);
+    // Compared only where the payload listed nothing and the environment is production.
+    expect(forge.requests.filter((r) => r.includes(`${api}/compare/`)).map((r) => r.split('?')[0])).toEqual([
+      `${api}/compare/c1...c3`,
+      `${api}/compare/c0...c1`,
+    ]);
+  });
 });

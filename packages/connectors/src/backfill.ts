@@ -1,9 +1,10 @@
 import type { ShewhartEventInput } from '@shewhart/events';
+import { GithubDeploymentChanges } from './deployment-changes.js';
 import { type GithubLookups, mapGithub } from './github.mapping.js';
 import { mapGitlab } from './gitlab.mapping.js';
 import type { RestClient } from './http.js';
 import { all, mergeRequestSize } from './lookups.js';
-import { isRecord, type Mapped, str, timestamp } from './mapping.js';
+import { globMatch, isRecord, type Mapped, str, timestamp } from './mapping.js';
 import type { GithubSource, GitlabSource } from './sources.section.js';
 
 /**
@@ -112,6 +113,7 @@ export function backfillGithub(options: {
     mapGithub({ event, payload: { ...payload, repository } }, { config, defaultTeam, lookups });
   let milestones: GithubLookups['milestones'];
   const base = `/repos/${repo}`;
+  const deployments = new GithubDeploymentChanges(client, repo);
   const phases: Phase[] = [
     {
       name: 'milestones',
@@ -175,17 +177,30 @@ export function backfillGithub(options: {
         const mapped: Mapped[] = [];
         const list = items.filter(isRecord);
         for (const deployment of list.filter((d) => isAfter(d.created_at))) {
-          const statuses = await all<Record<string, unknown>>(
-            client,
-            `${base}/deployments/${str(deployment.id)}/statuses`,
-          );
+          const statuses = await deployments.statuses(str(deployment.id) as string);
+          const environment =
+            str(statuses.find((s) => s.environment)?.environment) ?? str(deployment.environment);
+          // The commits shipped, from the compare API when the pipeline listed none in the payload: only
+          // for a production deployment that finished (only those count for lead time).
+          const listed = isRecord(deployment.payload) && Array.isArray(deployment.payload.changes);
+          const finished = statuses.some((s) => ['success', 'failure', 'error'].includes(String(s.state)));
+          const production =
+            environment !== undefined && config.productionEnvironments.some((g) => globMatch(g, environment));
+          const changes =
+            !listed && finished && production && environment
+              ? await deployments.changes(deployment, environment)
+              : undefined;
           for (const s of statuses) {
             mapped.push(
-              map('deployment_status', {
-                action: 'created',
-                deployment,
-                deployment_status: { ...s, environment: s.environment ?? deployment.environment },
-              }),
+              map(
+                'deployment_status',
+                {
+                  action: 'created',
+                  deployment,
+                  deployment_status: { ...s, environment: s.environment ?? deployment.environment },
+                },
+                changes ? { changes } : undefined,
+              ),
             );
           }
         }
