@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { ConfigFileError, parseConfigFile } from '@shewhart/config';
 import { describe, expect, it } from 'vitest';
-import { resolveSecrets, SOURCES_SECTION } from './sources.section.js';
+import { resolveSecrets, SOURCES_SECTION, webhookSources } from './sources.section.js';
 
 const parse = (text: string) => parseConfigFile(text, 'shewhart.yaml', { sources: SOURCES_SECTION }).sources;
 
@@ -68,5 +69,36 @@ describe('the sources section', () => {
     // Logged or serialised whole, the secrets do not show.
     expect(JSON.stringify(secrets)).not.toContain('gh"');
     expect(String(secrets.github)).toBe('[secret]');
+  });
+});
+
+describe('infra/config/shewhart.example.yaml', () => {
+  const path = new URL('../../../infra/config/shewhart.example.yaml', import.meta.url);
+  const text = readFileSync(path, 'utf8');
+  const sources = parse(text);
+
+  it('has a sources section for the demo teams that names its secrets by variable only', () => {
+    expect(sources?.github?.repositories['acme/payments-api']).toEqual({ team: 'payments', project: 'api' });
+    expect(sources?.gitlab?.projects['acme/mobile-app']).toEqual({ team: 'mobile' });
+    expect(sources?.jira?.projects.PAY).toEqual({ team: 'payments' });
+    const names = [sources?.github?.secretEnv, sources?.gitlab?.tokenEnv, sources?.jira?.secretEnv];
+    for (const name of names) expect(name).toMatch(/^SHEWHART_[A-Z_]+$/);
+    // Nothing in the section but variable names could hold a secret.
+    const section = text
+      .slice(text.indexOf('\nsources:'))
+      .split('\n')
+      .map((line) => line.replace(/#.*$/, ''))
+      .join('\n');
+    expect(section).not.toMatch(/(secret|token)\s*:/i);
+  });
+
+  it('warns for each tool whose secret is not set, and not once they are', () => {
+    expect(webhookSources(sources, {}).warnings).toHaveLength(3);
+    const env = {
+      SHEWHART_GITHUB_SECRET: 'a',
+      SHEWHART_GITLAB_TOKEN: 'b',
+      SHEWHART_JIRA_SECRET: 'c',
+    };
+    expect(webhookSources(sources, env).warnings).toEqual([]);
   });
 });
