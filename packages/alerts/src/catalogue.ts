@@ -56,6 +56,17 @@ export const JOBS = {
     // without growing by one job per interval forever.
     keepFailed: { age: 7 * 24 * 3600, count: 1_000 },
   },
+  /** Generate and keep the review pack of the last closed quarter, once (packages/report, bullmq.schedule.ts). */
+  reviewPack: {
+    queue: 'review-packs',
+    name: 'generate',
+    schema: z.object({ reason: z.enum(['schedule', 'manual']) }),
+    attempts: 3,
+    backoffMs: 60_000,
+    jitter: 0.5,
+    keepCompleted: { age: 90 * 24 * 3600, count: 100 },
+    keepFailed: { age: 90 * 24 * 3600, count: 100 },
+  },
 } as const satisfies Record<string, JobSpec<z.ZodType>>;
 
 export type JobName = keyof typeof JOBS;

@@ -1,4 +1,5 @@
 export * from './build.js';
+export * from './bullmq.schedule.js';
 export * from './context.js';
 export * from './pack.js';
 export * from './quarter.js';
