@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { findKpi, type KpiDefinition, queryKpi } from '@shewhart/kpi';
 import type { KpiWarehouse } from '@shewhart/kpi/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approx } from '../../test/support/approx.js';
 import { DEMO_END, openDemoWarehouse } from '../../test/support/demo-warehouse.js';
 import { GENERATED_DIR } from './build.js';
 import { type ExpandContext, expandQuery, type VariableValue } from './expand.js';
@@ -224,6 +225,6 @@ describe('a KPI panel shows the API numbers', () => {
       to: new Date(Math.floor(to.getTime() / 1000) * 1000).toISOString(),
     });
     expect(shown.length).toBeGreaterThan(0);
-    expect(shown).toEqual(api.points.map((p) => ({ time: p.periodStart, value: p.value })));
+    expect(shown).toEqual(approx(api.points.map((p) => ({ time: p.periodStart, value: p.value }))));
   });
 });
