@@ -2,7 +2,7 @@ import {
   addCause,
   causes,
   knownKpi,
-  kpiChart,
+  kpiChartOf,
   listBaselines,
   listSignals,
   rebase,
@@ -71,7 +71,7 @@ export function registerBaselineRoutes(app: FastifyInstance, ctx: QueryContext):
             project: q.project,
             period: q.period,
           });
-          const doc = await kpiChart(states, kpi.id, query, {
+          const doc = await kpiChartOf(states, kpi, q, {
             spec: objective?.spec,
             objective: objective?.document,
           });

@@ -4,6 +4,8 @@ import {
   findKpi,
   type Grain,
   InvalidKpiQueryError,
+  type KpiDefinition,
+  type KpiQueryParams,
   parseKpiQuery,
   UnknownKpiError,
 } from '@shewhart/kpi';
@@ -118,11 +120,26 @@ export async function kpiChart(
   states: EntityStates,
   kpiId: string,
   request: ChartRequest,
-  extras: { spec?: SpecLimits; objective?: unknown; rules?: readonly string[] } = {},
+  extras: ChartExtras = {},
 ): Promise<ChartDocument> {
   const kpi = findKpi(kpiId);
   if (!kpi) throw new UnknownKpiError(`unknown KPI: ${kpiId}`);
-  const q = parseKpiQuery(request as Record<string, unknown>, kpi);
+  return kpiChartOf(states, kpi, parseKpiQuery(request as Record<string, unknown>, kpi), extras);
+}
+
+export interface ChartExtras {
+  spec?: SpecLimits;
+  objective?: unknown;
+  rules?: readonly string[];
+}
+
+/** The chart document of a request already parsed (`parseKpiQuery`): a request is parsed once. */
+export async function kpiChartOf(
+  states: EntityStates,
+  kpi: KpiDefinition,
+  q: KpiQueryParams,
+  extras: ChartExtras = {},
+): Promise<ChartDocument> {
   const key: SeriesKey = {
     kpi: kpi.id,
     team: q.team ?? '',

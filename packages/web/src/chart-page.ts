@@ -1,4 +1,4 @@
-import { type ChartDocument, kpiChart } from '@shewhart/baselines';
+import { type ChartDocument, kpiChartOf } from '@shewhart/baselines';
 import { findKpi, GRAINS, KPIS, parseKpiQuery } from '@shewhart/kpi';
 import { chartSvg, esc, formatNumber } from '@shewhart/report';
 import type { WebContext } from './context.js';
@@ -52,12 +52,7 @@ export async function loadChartPage(ctx: WebContext, raw: ChartPageQuery): Promi
   const q = parseKpiQuery(chartQuery as Record<string, unknown>, kpi);
   const objective = ctx.objectives?.find({ kpi: kpi.id, team: q.team, project: q.project, period: q.period });
   const [doc, teams] = await Promise.all([
-    kpiChart(
-      ctx.states,
-      kpi.id,
-      chartQuery as Record<string, unknown>,
-      objective ? { spec: objective.spec, objective } : {},
-    ),
+    kpiChartOf(ctx.states, kpi, q, objective ? { spec: objective.spec, objective } : {}),
     knownTeams(ctx),
   ]);
   return { query: { ...query, kpi: kpi.id }, doc, teams };
