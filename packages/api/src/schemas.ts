@@ -43,7 +43,11 @@ export const GrainSchema = z.enum(GRAINS);
 export const DateOnly = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
-  .refine((s) => new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s, 'is not a calendar date')
+  .refine((s) => {
+    // A string that is not YYYY-MM-DD at all already failed the regex (zod runs every check).
+    const t = Date.parse(`${s}T00:00:00Z`);
+    return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === s;
+  }, 'is not a calendar date')
   .refine((s) => s >= '1970-01-01' && s <= '2149-06-06', 'must be between 1970-01-01 and 2149-06-06');
 
 /**
