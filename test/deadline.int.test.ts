@@ -1,6 +1,7 @@
 import { StorageUnavailableError, withStatementDeadline } from '@shewhart/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ev, startTestRuntime } from './support/embedded.js';
+import { eventually } from './support/wait.js';
 
 /**
  * Bounded cost per request (docs/reliability.md, "Request limits"): every statement a request runs carries
@@ -87,8 +88,13 @@ describe('statement deadline', () => {
       release();
       await section;
     }
-    const res = await fetch(`${rt.url}/v1/kpis/defect_arrivals`);
-    expect(res.status).toBe(200);
+    // Served again once nothing holds the states (a read on a busy machine may still need a retry:
+    // 600 ms is this test's deadline, not a production one).
+    const status = await eventually('a 200 once the states are free', async () => {
+      const res = await fetch(`${rt.url}/v1/kpis/defect_arrivals`);
+      return res.status === 200 ? res.status : undefined;
+    });
+    expect(status).toBe(200);
   });
 });
 
