@@ -16,6 +16,8 @@ let child: ChildProcess;
 let dataDir: string;
 let url: string;
 let banner = '';
+/** What the process logged (JSON lines at LOG_LEVEL=warn). */
+let stderr = '';
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'shewhart-start-demo-'));
@@ -40,7 +42,6 @@ beforeAll(async () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {
     stderr += c.toString();
   });
@@ -77,6 +78,15 @@ const get = async <T>(path: string): Promise<T> => {
 };
 
 describe('start --demo', () => {
+  it('starts without a warning: the example configuration is complete for the demo', () => {
+    const logged = stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; msg: string });
+    // pino levels: 40 warn, 50 error, 60 fatal.
+    expect(logged.filter((l) => l.level >= 40).map((l) => l.msg)).toEqual([]);
+  });
+
   it('says where its objectives come from', () => {
     expect(banner).toContain(`Objectives: ${join(root, 'infra/config/shewhart.example.yaml')}`);
   });

@@ -92,13 +92,19 @@ describe('infra/config/shewhart.example.yaml', () => {
     expect(section).not.toMatch(/(secret|token)\s*:/i);
   });
 
-  it('warns for each tool whose secret is not set, and not once they are', () => {
-    expect(webhookSources(sources, {}).warnings).toHaveLength(3);
+  it('names each tool whose secret is not set, in one warning, and none once they are', () => {
+    const unset = webhookSources(sources, {});
+    expect(unset.unverifiable.map((u) => u.tool)).toEqual(['github', 'gitlab', 'jira']);
+    expect(unset.warning).toContain('SHEWHART_GITHUB_SECRET (sources.github.secretEnv)');
+    expect(unset.warning).toContain('SHEWHART_JIRA_SECRET (sources.jira.secretEnv)');
+    expect(webhookSources(sources, { SHEWHART_GITHUB_SECRET: 'a', SHEWHART_GITLAB_TOKEN: 'b' }).warning).toBe(
+      'webhooks from jira are refused (401) until SHEWHART_JIRA_SECRET (sources.jira.secretEnv) is set; see docs/connectors/',
+    );
     const env = {
       SHEWHART_GITHUB_SECRET: 'a',
       SHEWHART_GITLAB_TOKEN: 'b',
       SHEWHART_JIRA_SECRET: 'c',
     };
-    expect(webhookSources(sources, env).warnings).toEqual([]);
+    expect(webhookSources(sources, env).warning).toBeUndefined();
   });
 });

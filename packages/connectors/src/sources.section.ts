@@ -181,22 +181,33 @@ export function resolveSecrets(
 export const EMPTY_SOURCES: SourcesConfig = SourcesConfig.parse({});
 
 /**
- * What the runtime gives the webhook routes: the section (or an empty one) and its secrets, with a
- * warning for each configured tool whose secret variable is not set (its webhooks are refused, 401).
+ * What the runtime gives the webhook routes: the section (or an empty one) and its secrets, with the
+ * configured tools whose secret variable is not set (their webhooks are refused, 401) and one line
+ * saying so (undefined when every configured tool can verify its webhooks).
  */
 export function webhookSources(
   sources: SourcesConfig | undefined,
   env: Record<string, string | undefined> = process.env,
-): { config: SourcesConfig; secrets: SourceSecrets; warnings: string[] } {
+): {
+  config: SourcesConfig;
+  secrets: SourceSecrets;
+  unverifiable: { tool: string; field: string; variable: string }[];
+  warning: string | undefined;
+} {
   const config = sources ?? EMPTY_SOURCES;
   const secrets = resolveSecrets(config, env);
-  const warnings: string[] = [];
-  const missing = (tool: string, key: string, name: string) =>
-    warnings.push(
-      `sources.${tool}.${key}: ${name} is not set; ${tool} webhooks are refused (401) until it is`,
-    );
-  if (config.github && !secrets.github) missing('github', 'secretEnv', config.github.secretEnv);
-  if (config.gitlab && !secrets.gitlab) missing('gitlab', 'tokenEnv', config.gitlab.tokenEnv);
-  if (config.jira && !secrets.jira) missing('jira', 'secretEnv', config.jira.secretEnv);
-  return { config, secrets, warnings };
+  const unverifiable: { tool: string; field: string; variable: string }[] = [];
+  if (config.github && !secrets.github)
+    unverifiable.push({ tool: 'github', field: 'secretEnv', variable: config.github.secretEnv });
+  if (config.gitlab && !secrets.gitlab)
+    unverifiable.push({ tool: 'gitlab', field: 'tokenEnv', variable: config.gitlab.tokenEnv });
+  if (config.jira && !secrets.jira)
+    unverifiable.push({ tool: 'jira', field: 'secretEnv', variable: config.jira.secretEnv });
+  const warning =
+    unverifiable.length === 0
+      ? undefined
+      : `webhooks from ${unverifiable.map((u) => u.tool).join(', ')} are refused (401) until ${unverifiable
+          .map((u) => `${u.variable} (sources.${u.tool}.${u.field})`)
+          .join(', ')} ${unverifiable.length === 1 ? 'is' : 'are'} set; see docs/connectors/`;
+  return { config, secrets, unverifiable, warning };
 }

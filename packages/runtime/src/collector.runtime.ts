@@ -37,7 +37,7 @@ export async function startScaledCollector(options: {
     ? loadConfigFile(config.objectivesFile, { sources: SOURCES_SECTION })
     : undefined;
   const sources = webhookSources(file?.sources);
-  for (const warning of sources.warnings) logger.warn(warning);
+  if (sources.warning) logger.warn(sources.warning);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const kafkaBus = new KafkaBus({

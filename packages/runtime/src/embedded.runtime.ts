@@ -39,6 +39,11 @@ export interface EmbeddedOptions {
   advertise?: boolean;
   /** Add a random token for in-process clients (import/demo run through the real authenticated path). */
   internalToken?: boolean;
+  /**
+   * The configuration is the shipped example (`start --demo`): its webhook secrets are expectedly unset,
+   * so saying so is information, not a warning.
+   */
+  exampleConfig?: boolean;
 }
 
 /**
@@ -59,7 +64,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
   const alertsConfig = file?.alerts ? resolveAlerts(file.alerts) : undefined;
   // Webhook secrets are read from the variables the file names, once; a missing one is a warning.
   const sources = webhookSources(file?.sources);
-  for (const warning of sources.warnings) logger.warn(warning);
+  if (sources.warning) {
+    if (options.exampleConfig) logger.info(sources.warning);
+    else logger.warn(sources.warning);
+  }
   // Own data directory: this process is its only writer. A shared server: others write too.
   const storage = await openStorage(config, { logger, soleWriter: true });
   try {

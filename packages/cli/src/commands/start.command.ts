@@ -45,7 +45,13 @@ export function register(program: Command): void {
         ? demoKeyPath(config.storage.dataDir)
         : undefined;
     if (demoKeyFile) process.env[DEMO_KEY_ENV] = demoKey(config.storage.dataDir);
-    const runtime = await startEmbedded({ config, logger, advertise: true, internalToken: true });
+    const runtime = await startEmbedded({
+      config,
+      logger,
+      advertise: true,
+      internalToken: true,
+      exampleConfig: config.objectivesFile === DEMO_CONFIG,
+    });
     // SIGINT/SIGTERM/SIGHUP, or the death of a wrapper that does not forward signals (pnpm): the ordered
     // shutdown, then exit (docs/reliability.md, "Signals and shutdown").
     shutdownOnStopRequest(logger, runtime.shutdown);
