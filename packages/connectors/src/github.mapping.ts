@@ -1,5 +1,5 @@
 import type { ShewhartEventInput } from '@shewhart/events';
-import { type IssueChange, issueOutcome } from './labels.js';
+import { defectEvent, type IssueChange, issueOutcome } from './labels.js';
 import {
   envelope,
   globMatch,
@@ -134,40 +134,17 @@ function issues(
   const created = timestamp(issue.created_at);
   const updated = timestamp(issue.updated_at) ?? created;
   if (!created || !updated) return ignored('issue without created_at');
-  if (outcome.type === 'defect.reported') {
-    const time = outcome.transition === 'opened' ? created : updated;
-    const eventId = outcome.transition === 'opened' ? `issue-${id}-opened` : `issue-${id}-triaged-${time}`;
-    return {
-      events: [
-        {
-          ...envelope(source, scope, eventId, time),
-          type: 'defect.reported',
-          data: { defectId, ...outcome.triage, ...(str(issue.html_url) ? { url: str(issue.html_url) } : {}) },
-        },
-      ],
-    };
-  }
-  if (outcome.type === 'defect.resolved') {
-    const time = outcome.transition === 'closed' ? (timestamp(issue.closed_at) ?? updated) : updated;
-    return {
-      events: [
-        {
-          ...envelope(source, scope, `issue-${id}-${outcome.transition}-${time}`, time),
-          type: 'defect.resolved',
-          data: { defectId, resolution: outcome.resolution },
-        },
-      ],
-    };
-  }
-  return {
-    events: [
-      {
-        ...envelope(source, scope, `issue-${id}-reopened-${updated}`, updated),
-        type: 'defect.reopened',
-        data: { defectId },
-      },
-    ],
-  };
+  const event = defectEvent(outcome, {
+    source,
+    scope,
+    issueId: id,
+    defectId,
+    created,
+    updated,
+    closed: timestamp(issue.closed_at),
+    url: str(issue.html_url),
+  });
+  return { events: [event] };
 }
 
 function pullRequest(

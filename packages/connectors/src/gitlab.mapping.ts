@@ -1,5 +1,4 @@
-import type { ShewhartEventInput } from '@shewhart/events';
-import { type IssueChange, issueOutcome } from './labels.js';
+import { defectEvent, type IssueChange, issueOutcome } from './labels.js';
 import {
   endOfDay,
   envelope,
@@ -115,33 +114,15 @@ function issue(
   const created = timestamp(a.created_at);
   const updated = timestamp(a.updated_at) ?? created;
   if (!created || !updated) return ignored('issue without created_at');
-  let event: ShewhartEventInput;
-  if (outcome.type === 'defect.reported') {
-    const time = outcome.transition === 'opened' ? created : updated;
-    event = {
-      ...envelope(
-        source,
-        scope,
-        outcome.transition === 'opened' ? `issue-${id}-opened` : `issue-${id}-triaged-${time}`,
-        time,
-      ),
-      type: 'defect.reported',
-      data: { defectId, ...outcome.triage },
-    };
-  } else if (outcome.type === 'defect.resolved') {
-    const time = outcome.transition === 'closed' ? (timestamp(a.closed_at) ?? updated) : updated;
-    event = {
-      ...envelope(source, scope, `issue-${id}-${outcome.transition}-${time}`, time),
-      type: 'defect.resolved',
-      data: { defectId, resolution: outcome.resolution },
-    };
-  } else {
-    event = {
-      ...envelope(source, scope, `issue-${id}-reopened-${updated}`, updated),
-      type: 'defect.reopened',
-      data: { defectId },
-    };
-  }
+  const event = defectEvent(outcome, {
+    source,
+    scope,
+    issueId: id,
+    defectId,
+    created,
+    updated,
+    closed: timestamp(a.closed_at),
+  });
   return { events: [event] };
 }
 

@@ -1,5 +1,12 @@
-import type { DetectionActivity, IntroducedPhase, Resolution, Severity } from '@shewhart/events';
+import type {
+  DetectionActivity,
+  IntroducedPhase,
+  Resolution,
+  Severity,
+  ShewhartEventInput,
+} from '@shewhart/events';
 import type { z } from 'zod';
+import { envelope, type Scope } from './mapping.js';
 import { DEFAULT_RESOLUTION_LABELS, type GithubSource } from './sources.section.js';
 
 type LabelOptions = Pick<
@@ -107,4 +114,56 @@ export function issueOutcome(options: LabelOptions, change: IssueChange): IssueO
     case 'reopened':
       return isDefect(options, change.labels) ? { type: 'defect.reopened' } : notDefect;
   }
+}
+
+/** The facts of an issue that its defect event is made of (the same for GitHub and GitLab). */
+export interface IssueFacts {
+  source: string;
+  scope: Scope;
+  /** The tool's own id of the issue: event ids derive from it and the transition's time. */
+  issueId: string;
+  /** `<repository or project>#<number>`. */
+  defectId: string;
+  created: string;
+  updated: string;
+  closed?: string | undefined;
+  url?: string | undefined;
+}
+
+/**
+ * The contract event for an issue's outcome. The id is the issue's and the transition's (and its time),
+ * never the delivery's, so a redelivery or backfill of the same change is the same event.
+ */
+export function defectEvent(
+  outcome: Exclude<IssueOutcome, { ignored: string }>,
+  issue: IssueFacts,
+): ShewhartEventInput {
+  const { source, scope, issueId, defectId, created, updated } = issue;
+  if (outcome.type === 'defect.reported') {
+    const opened = outcome.transition === 'opened';
+    const time = opened ? created : updated;
+    return {
+      ...envelope(
+        source,
+        scope,
+        opened ? `issue-${issueId}-opened` : `issue-${issueId}-triaged-${time}`,
+        time,
+      ),
+      type: 'defect.reported',
+      data: { defectId, ...outcome.triage, ...(issue.url ? { url: issue.url } : {}) },
+    };
+  }
+  if (outcome.type === 'defect.resolved') {
+    const time = outcome.transition === 'closed' ? (issue.closed ?? updated) : updated;
+    return {
+      ...envelope(source, scope, `issue-${issueId}-${outcome.transition}-${time}`, time),
+      type: 'defect.resolved',
+      data: { defectId, resolution: outcome.resolution },
+    };
+  }
+  return {
+    ...envelope(source, scope, `issue-${issueId}-reopened-${updated}`, updated),
+    type: 'defect.reopened',
+    data: { defectId },
+  };
 }
