@@ -21,6 +21,15 @@ export function generatedFiles(): Map<string, string> {
     json.panels?.forEach((p, i) => {
       (p as { id?: number }).id ??= i + 1;
     });
+    // The SDK writes the interval variables' auto settings on every variable; Grafana's dashboard schema
+    // has them on none (grafana-schema.test.ts), and they mean nothing but on an interval variable.
+    for (const v of json.templating?.list ?? []) {
+      if (v.type === 'interval') continue;
+      const loose = v as unknown as Record<string, unknown>;
+      delete loose.auto;
+      delete loose.auto_min;
+      delete loose.auto_count;
+    }
     problems.push(...validateDashboard(json));
     files.set(`${json.uid}.json`, `${JSON.stringify(json, null, 2)}\n`);
   }

@@ -1,15 +1,32 @@
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 
 /**
- * The one data source every panel queries: the official ClickHouse plugin, provisioned with this uid
- * (infra/grafana/provisioning/datasources/shewhart.yaml). Dashboards name it by uid, never by name, so a
- * Grafana with another "ClickHouse" data source cannot capture them.
+ * The data sources the dashboards query, by the uids infra/grafana/provisioning/datasources/shewhart.yaml
+ * provisions: the one place these uids are written. Dashboards name a data source by uid, never by name,
+ * so a Grafana with another "ClickHouse" or "Prometheus" data source cannot capture them.
+ *
+ * ClickHouse (the official plugin) serves every panel over what the pipeline stores: KPIs, baselines,
+ * signals, objectives, events, refusals.
  */
 export const DATASOURCE: dashboard.DataSourceRef = {
   type: 'grafana-clickhouse-datasource',
   uid: 'shewhart-clickhouse',
 };
+
+/**
+ * Prometheus (Grafana's core data source) serves what the processes count but never store: dead letters,
+ * Kafka consumer lag, the collector's request and event rates (their /metrics, scraped by the Prometheus
+ * of infra/compose).
+ */
+export const PROMETHEUS: dashboard.DataSourceRef = {
+  type: 'prometheus',
+  uid: 'shewhart-prometheus',
+};
+
+/** Every provisioned data source, by type: a panel's queries must name the one of their kind. */
+export const DATASOURCES = [DATASOURCE, PROMETHEUS] as const;
 
 /** The plugin's result formats (its `Format` enum). */
 export const Format = { TimeSeries: 0, Table: 1 } as const;
@@ -57,4 +74,19 @@ export function dedent(sql: string): string {
   const lines = sql.replace(/^\n/, '').replace(/\s+$/, '').split('\n');
   const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => /^ */.exec(l)?.[0].length ?? 0));
   return lines.map((l) => l.slice(indent)).join('\n');
+}
+
+/**
+ * A PromQL query (range, code editor) on the provisioned Prometheus; `legend` is Grafana's legend format
+ * (`{{label}}`).
+ */
+export function promQuery(expr: string, legend?: string): prometheus.DataqueryBuilder {
+  const q = new prometheus.DataqueryBuilder()
+    .refId('A')
+    .datasource(PROMETHEUS)
+    .expr(dedent(expr))
+    .range()
+    .editorMode(prometheus.QueryEditorMode.Code);
+  if (legend) q.legendFormat(legend);
+  return q;
 }

@@ -1,8 +1,9 @@
 /**
  * The deployment recipe, checked statically (no container runtime here): the compose file, the Grafana
  * provisioning and the Dockerfile parse; every environment variable an app service gets is one
- * packages/config knows; every host path they mount or copy exists; the provisioned data source is the
- * one the dashboards name; and the read-only user's SQL parses as ClickHouse SQL.
+ * packages/config knows; every host path they mount or copy exists; the provisioned data sources are the
+ * ones the dashboards name; Prometheus scrapes the collector and every worker on the ports they listen on,
+ * under the job names the dashboards read; and the read-only user's SQL parses as ClickHouse SQL.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -11,7 +12,8 @@ import { EnvSchema } from '@shewhart/config';
 import { openKpiWarehouse } from '@shewhart/kpi/testing';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DATASOURCE } from './datasource.js';
+import { SCRAPE_JOBS } from './dashboards/pipeline-health.dashboard.js';
+import { DATASOURCE, DATASOURCES, PROMETHEUS } from './datasource.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const COMPOSE_DIR = join(ROOT, 'infra/compose');
@@ -23,6 +25,7 @@ interface Service {
   command?: string[];
   environment?: Record<string, unknown>;
   volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
 }
 const compose = parse(read('infra/compose/compose.yaml')) as {
@@ -32,12 +35,13 @@ const compose = parse(read('infra/compose/compose.yaml')) as {
 const APP_SERVICES = ['worker', 'collector'];
 
 describe('compose file', () => {
-  it('brings up Kafka, ClickHouse, Redis, the workers, the collector and Grafana, each with a health check', () => {
+  it('brings up Kafka, ClickHouse, Redis, the workers, the collector, Prometheus and Grafana, each with a health check', () => {
     expect(Object.keys(compose.services).sort()).toEqual([
       'clickhouse',
       'collector',
       'grafana',
       'kafka',
+      'prometheus',
       'redis',
       'worker',
     ]);
@@ -88,10 +92,11 @@ describe('compose file', () => {
     ).toBe(7);
   });
 
-  it('fills every ${VAR} of the data source from the environment Grafana gets', () => {
+  it('provisions the data sources the dashboards name, and fills every ${VAR} from the environment Grafana gets', () => {
     const text = read('infra/grafana/provisioning/datasources/shewhart.yaml');
-    const ds = (parse(text) as { datasources: { type: string; uid: string }[] }).datasources;
-    expect(ds).toEqual([expect.objectContaining({ type: DATASOURCE.type, uid: DATASOURCE.uid })]);
+    const ds = (parse(text) as { datasources: { type: string; uid: string; url?: string }[] }).datasources;
+    expect(ds).toEqual(DATASOURCES.map((d) => expect.objectContaining({ type: d.type, uid: d.uid })));
+    expect(ds.map((d) => d.uid)).toEqual([DATASOURCE.uid, PROMETHEUS.uid]);
     const settings = text
       .split('\n')
       .filter((l) => !l.trimStart().startsWith('#'))
@@ -100,6 +105,62 @@ describe('compose file', () => {
     expect(vars.length).toBeGreaterThan(0);
     for (const v of vars) expect(Object.keys(compose.services.grafana?.environment ?? {})).toContain(v);
     expect(compose.services.grafana?.environment?.GF_INSTALL_PLUGINS).toBe('grafana-clickhouse-datasource');
+  });
+});
+
+describe('Prometheus', () => {
+  interface ScrapeConfig {
+    job_name: string;
+    metrics_path?: string;
+    static_configs?: { targets: string[] }[];
+    dns_sd_configs?: { names: string[]; type: string; port: number }[];
+  }
+  const prometheus = compose.services.prometheus as Service;
+  const configFlag = prometheus.command?.find((c) => c.startsWith('--config.file='))?.split('=')[1];
+  const configMount = prometheus.volumes?.find((v) => v.split(':')[1] === configFlag) as string;
+  const config = parse(readFileSync(join(COMPOSE_DIR, configMount.split(':')[0] as string), 'utf8')) as {
+    global: { scrape_interval: string };
+    scrape_configs: ScrapeConfig[];
+  };
+  const job = (name: string) => config.scrape_configs.find((j) => j.job_name === name) as ScrapeConfig;
+  const envPort = (service: string, variable: string) =>
+    Number(compose.services[service]?.environment?.[variable]);
+
+  it('reads the scrape configuration it mounts, and keeps its data on a named volume', () => {
+    expect(configFlag).toBe('/etc/prometheus/prometheus.yml');
+    const storage = prometheus.command?.find((c) => c.startsWith('--storage.tsdb.path='))?.split('=')[1];
+    const dataVolume = prometheus.volumes?.find((v) => v.split(':')[1] === storage) as string;
+    expect(Object.keys(compose.volumes)).toContain(dataVolume.split(':')[0]);
+    expect(prometheus.healthcheck?.test.join(' ')).toContain('/-/ready');
+  });
+
+  it('scrapes the collector and every worker replica on the ports they listen on, as the jobs the dashboards read', () => {
+    expect(config.scrape_configs.map((j) => j.job_name).sort()).toEqual(Object.values(SCRAPE_JOBS).sort());
+    const collector = job(SCRAPE_JOBS.collector);
+    expect(collector.metrics_path).toBe('/metrics');
+    expect(collector.static_configs?.[0]?.targets).toEqual([`collector:${envPort('collector', 'PORT')}`]);
+    // Workers scale (--scale worker=N): one target per A record of the service name.
+    const worker = job(SCRAPE_JOBS.worker);
+    expect(worker.metrics_path).toBe('/metrics');
+    expect(worker.dns_sd_configs).toEqual([
+      expect.objectContaining({
+        names: ['worker'],
+        type: 'A',
+        port: envPort('worker', 'SHEWHART_WORKER_PORT'),
+      }),
+    ]);
+  });
+
+  it('is the data source Grafana gets, at the scrape interval the data source assumes', () => {
+    const ds = (
+      parse(read('infra/grafana/provisioning/datasources/shewhart.yaml')) as {
+        datasources: { uid: string; url: string; jsonData: { timeInterval: string } }[];
+      }
+    ).datasources.find((d) => d.uid === PROMETHEUS.uid);
+    expect(ds?.url).toBe('${SHEWHART_PROMETHEUS_URL}');
+    expect(compose.services.grafana?.environment?.SHEWHART_PROMETHEUS_URL).toBe('http://prometheus:9090');
+    expect(compose.services.grafana?.depends_on?.prometheus?.condition).toBe('service_healthy');
+    expect(ds?.jsonData.timeInterval).toBe(config.global.scrape_interval);
   });
 });
 

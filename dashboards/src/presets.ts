@@ -11,7 +11,7 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as text from '@grafana/grafana-foundation-sdk/text';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { findKpi, type KpiId } from '@shewhart/kpi';
-import { ClickHouseQuery, DATASOURCE } from './datasource.js';
+import { ClickHouseQuery, DATASOURCE, PROMETHEUS, promQuery } from './datasource.js';
 
 /** Grafana unit of a KPI unit of the catalogue. */
 export function grafanaUnit(kpiUnit: string): string {
@@ -131,6 +131,60 @@ export function singleStat(
   return p;
 }
 
+/**
+ * A time series of PromQL queries on the provisioned Prometheus: one query per entry, each with Grafana's
+ * legend format (`{{label}}`). For what the processes count but do not store (dead letters, consumer lag,
+ * request rates).
+ */
+export function promTimeSeries(
+  title: string,
+  queries: { expr: string; legend: string }[],
+  options: { unit?: string; description?: string; stacked?: boolean } = {},
+) {
+  const p = new timeseries.PanelBuilder()
+    .title(title)
+    .datasource(PROMETHEUS)
+    .unit(options.unit ?? 'short')
+    .lineWidth(2)
+    .fillOpacity(options.stacked ? 30 : 0)
+    .stacking(
+      new common.StackingConfigBuilder().mode(
+        options.stacked ? common.StackingMode.Normal : common.StackingMode.None,
+      ),
+    )
+    .spanNulls(false)
+    .legend(legend())
+    .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi));
+  queries.forEach((q, i) => {
+    p.withTarget(promQuery(q.expr, q.legend).refId(String.fromCharCode(65 + i)));
+  });
+  if (options.description) p.description(options.description);
+  return p;
+}
+
+/** A single number from a PromQL query (instant, the latest value), thresholds as `singleStat`. */
+export function promStat(
+  title: string,
+  expr: string,
+  options: { unit?: string; warn?: number; crit?: number; description?: string; legend?: string } = {},
+) {
+  const steps: dashboard.Threshold[] = [{ value: null as unknown as number, color: 'green' }];
+  if (options.warn !== undefined) steps.push({ value: options.warn, color: 'orange' });
+  if (options.crit !== undefined) steps.push({ value: options.crit, color: 'red' });
+  const p = new stat.PanelBuilder()
+    .title(title)
+    .datasource(PROMETHEUS)
+    .withTarget(promQuery(expr, options.legend).instant())
+    .unit(options.unit ?? 'short')
+    .noValue('no data')
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
+    .colorMode(common.BigValueColorMode.Value)
+    .graphMode(common.BigValueGraphMode.None)
+    .thresholds(thresholds(steps));
+  if (options.description) p.description(options.description);
+  return p;
+}
+
 /** A table over raw SQL; `columns` renames columns for display (the SQL's names stay the contract). */
 export function tablePanel(title: string, sql: string, options: { columns?: Record<string, string> } = {}) {
   const p = new table.PanelBuilder()
@@ -138,6 +192,8 @@ export function tablePanel(title: string, sql: string, options: { columns?: Reco
     .datasource(DATASOURCE)
     .withTarget(new ClickHouseQuery(sql))
     .cellHeight(common.TableCellHeight.Sm)
+    // The table's field config requires its cell options (Grafana's table panel schema).
+    .cellOptions({ type: common.TableCellDisplayMode.Auto })
     .filterable(true);
   if (options.columns) {
     p.withTransformation({

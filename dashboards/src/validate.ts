@@ -1,6 +1,7 @@
 import { findKpi } from '@shewhart/kpi';
-import { DATASOURCE } from './datasource.js';
+import { DATASOURCE, DATASOURCES, PROMETHEUS } from './datasource.js';
 import { GRAFANA_GLOBALS, PLUGIN_MACROS, VARIABLE_PATTERN } from './expand.js';
+import { legendLabels, readPromql } from './promql.js';
 
 /** The parts of dashboard JSON the checks read (generated JSON or a built dashboard). */
 interface Ref {
@@ -9,6 +10,9 @@ interface Ref {
 }
 interface Target {
   rawSql?: string;
+  /** PromQL (Prometheus targets). */
+  expr?: string;
+  legendFormat?: string;
   datasource?: Ref;
 }
 export interface PanelJson {
@@ -49,20 +53,39 @@ const KPI_LITERAL = /\bkpi\s*=\s*'([a-z0-9_]+)'/g;
 const QUERIED_KPI_VARIABLES = new Set(['objective_kpi']);
 
 /**
- * Checks a dashboard before it is written: every data source reference is the provisioned one, every
- * variable a query or title names is defined (or a Grafana global or plugin macro), and every KPI a query
- * names is in the catalogue. Returns the problems, one line each.
+ * Checks a dashboard before it is written: every data source reference is a provisioned one (a panel's
+ * queries on the panel's data source: ClickHouse panels carry SQL, Prometheus panels PromQL that parses),
+ * every variable a query or title names is defined (or a Grafana global or plugin macro), every KPI a
+ * query names is in the catalogue, and a PromQL legend names only labels its query keeps. Returns the
+ * problems, one line each.
  */
 export function validateDashboard(d: DashboardJson): string[] {
   const problems: string[] = [];
   const where = `${d.uid ?? '?'}`;
   const variables = d.templating?.list ?? [];
   const names = new Set(variables.map((v) => v.name));
-  const checkRef = (ref: Ref | undefined, what: string) => {
-    if (!ref || ref.uid !== DATASOURCE.uid || ref.type !== DATASOURCE.type) {
+  /** The provisioned data source of the reference's type; `expected` when the caller knows the kind. */
+  const checkRef = (ref: Ref | undefined, what: string, expected?: Ref) => {
+    const provisioned = expected ?? DATASOURCES.find((ds) => ds.type === ref?.type) ?? DATASOURCE;
+    if (!ref || ref.uid !== provisioned.uid || ref.type !== provisioned.type) {
       problems.push(
-        `${where}: ${what} uses data source ${JSON.stringify(ref ?? null)}, not ${DATASOURCE.uid}`,
+        `${where}: ${what} uses data source ${JSON.stringify(ref ?? null)}, not ${provisioned.uid}`,
       );
+    }
+  };
+  const checkPromql = (t: Target, what: string) => {
+    const expr = t.expr ?? '';
+    if (!expr.trim()) {
+      problems.push(`${where}: ${what} has no PromQL expression`);
+      return;
+    }
+    checkText(expr, what);
+    const reading = readPromql(expr);
+    for (const e of reading.errors) problems.push(`${where}: ${what}: PromQL ${e}`);
+    if (reading.selectors.length === 0) problems.push(`${where}: ${what}: PromQL selects no metric`);
+    for (const label of legendLabels(t.legendFormat)) {
+      if (reading.resultLabels && !reading.resultLabels.includes(label))
+        problems.push(`${where}: ${what}: legend names {{${label}}}, which the query aggregates away`);
     }
   };
   const checkText = (text: string, what: string) => {
@@ -108,9 +131,17 @@ export function validateDashboard(d: DashboardJson): string[] {
     if (p.type === 'text' || p.type === 'row') continue;
     checkRef(p.datasource, what);
     if (!p.targets?.length) problems.push(`${where}: ${what} has no query`);
+    const prometheus = p.datasource?.type === PROMETHEUS.type;
     for (const t of p.targets ?? []) {
-      checkRef(t.datasource, `${what} query`);
-      checkSql(t.rawSql ?? '', what);
+      // No mixed panels: every query on the panel's own (provisioned) data source.
+      checkRef(t.datasource, `${what} query`, prometheus ? PROMETHEUS : DATASOURCE);
+      if (prometheus) {
+        if (t.rawSql !== undefined) problems.push(`${where}: ${what}: a Prometheus query with SQL`);
+        checkPromql(t, what);
+      } else {
+        if (t.expr !== undefined) problems.push(`${where}: ${what}: a ClickHouse query with PromQL`);
+        checkSql(t.rawSql ?? '', what);
+      }
     }
   }
   return problems;

@@ -1,15 +1,31 @@
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { DATASOURCE } from '../datasource.js';
-import { note, shewhartDashboard, singleStat, tablePanel, timeSeries } from '../presets.js';
+import {
+  note,
+  promStat,
+  promTimeSeries,
+  shewhartDashboard,
+  singleStat,
+  tablePanel,
+  timeSeries,
+} from '../presets.js';
 
 /**
- * Pipeline health from the tables the pipeline writes (ClickHouse): arrivals (`events_raw.ingested_at`),
- * the delay from event time to storage, freshness of the stored events and of the KPI entity states
- * (`rollup_watermark`), refused events (`ingest_rejections`, once that migration exists). Dead letters and
- * Kafka consumer lag are not in ClickHouse: they are Prometheus metrics of the worker's /metrics
- * (`shewhart_worker_events_total{outcome="dead_lettered"}`, `shewhart_worker_consumer_lag`), see
- * docs/dashboards.md.
+ * Pipeline health from two sources (docs/dashboards.md, "Pipeline health: ClickHouse and Prometheus").
+ * ClickHouse, the tables the pipeline writes: arrivals (`events_raw.ingested_at`), the delay from event
+ * time to storage, freshness of the stored events and of the KPI entity states (`rollup_watermark`),
+ * refused events (`ingest_rejections`, once that migration exists). Prometheus, what the processes count
+ * but never store: dead letters (`shewhart_worker_events_total{outcome="rejected"}`: in the worker every
+ * refused message is dead-lettered), Kafka consumer lag and the consumer group
+ * (`shewhart_worker_consumer_lag`, `shewhart_worker_group_members`), the collector's events and requests
+ * (`shewhart_ingest_events_total`, `shewhart_ingest_requests_total`) and whether Prometheus reaches the
+ * processes (`up`, per scrape job of infra/compose/prometheus.yml).
  */
+
+/** The scrape jobs of infra/compose/prometheus.yml (the infra test checks they are the same). */
+export const SCRAPE_JOBS = { collector: 'shewhart-collector', worker: 'shewhart-worker' } as const;
+const DEAD_LETTERS = 'shewhart_worker_events_total{outcome="rejected"}';
+
 const typeVariable = () =>
   new dashboard.QueryVariableBuilder('type')
     .label('Event type')
@@ -31,7 +47,7 @@ export function pipelineHealth(options: { rejections: boolean }) {
     .withVariable(typeVariable())
     .withPanel(
       note(
-        '**Are the numbers fresh?** From the tables the pipeline writes (ClickHouse): events stored per interval by arrival time, the delay from event time to storage, seconds since the last stored event and since the KPI entity states last caught up (panels read the states, so this bounds how stale a KPI panel can be). Dead letters and Kafka consumer lag are Prometheus metrics of the worker (`shewhart_worker_events_total{outcome="dead_lettered"}`, `shewhart_worker_consumer_lag`): see docs/dashboards.md.',
+        "**Are the numbers fresh?** From the tables the pipeline writes (ClickHouse): events stored per interval by arrival time, the delay from event time to storage, seconds since the last stored event and since the KPI entity states last caught up (panels read the states, so this bounds how stale a KPI panel can be). The panels under *From the processes (Prometheus)* come from the collector and workers' /metrics: see docs/dashboards.md.",
       ),
     )
     .withPanel(
@@ -111,5 +127,138 @@ export function pipelineHealth(options: { rejections: boolean }) {
         .span(24),
     );
   }
+  d.withPanel(
+    note(
+      '**From the processes (Prometheus).** What the collector and the workers count but never store, scraped from their `/metrics` by Prometheus: dead letters (events a worker could not store after its attempts, published to the dead-letter topic), Kafka consumer lag of the worker group, and the rates at which the collector accepts, deduplicates and refuses events. Empty without the Prometheus of infra/compose (or one scraping the same jobs).',
+      2,
+    ),
+  )
+    .withPanel(
+      promStat('Dead letters in the range', `sum(increase(${DEAD_LETTERS}[$__range]))`, {
+        warn: 1,
+        crit: 100,
+        description:
+          'Events the workers could not store after SHEWHART_DLQ_ATTEMPTS attempts, published to the dead-letter topic and recorded as refused (counter increase over the dashboard range, across workers and restarts).',
+      })
+        .height(5)
+        .span(6),
+    )
+    .withPanel(
+      promStat(
+        'Consumer lag (messages, all partitions)',
+        'sum(max by (topic, partition) (shewhart_worker_consumer_lag))',
+        {
+          warn: 1000,
+          crit: 100000,
+          description:
+            'Messages of the events topic not yet committed by the worker group. Every worker reports the group-wide figures, so each partition is counted once (max over workers).',
+        },
+      )
+        .height(5)
+        .span(6),
+    )
+    .withPanel(
+      promStat('Workers in the consumer group', 'max by (group, state) (shewhart_worker_group_members)', {
+        legend: '{{group}} ({{state}})',
+        description:
+          'Members of the worker group as the Kafka coordinator reports them, with the group state (Stable when partitions are assigned).',
+      })
+        .height(5)
+        .span(6),
+    )
+    .withPanel(
+      promStat(
+        'Processes Prometheus reaches',
+        `sum by (job) (up{job=~"${Object.values(SCRAPE_JOBS).join('|')}"})`,
+        {
+          legend: '{{job}}',
+          description:
+            "Targets of each scrape job that answered the last scrape (Prometheus's own `up` series). A worker that is down shows here before its lag grows.",
+        },
+      )
+        .height(5)
+        .span(6),
+    )
+    .withPanel(
+      promTimeSeries(
+        'Dead letters per minute',
+        [{ expr: `sum(rate(${DEAD_LETTERS}[$__rate_interval])) * 60`, legend: 'dead letters' }],
+        { unit: 'cpm' },
+      )
+        .height(8)
+        .span(12),
+    )
+    .withPanel(
+      promTimeSeries(
+        'Consumer lag per partition',
+        [
+          {
+            expr: 'max by (topic, partition) (shewhart_worker_consumer_lag)',
+            legend: '{{topic}} [{{partition}}]',
+          },
+        ],
+        {
+          stacked: true,
+          description:
+            'Messages not yet committed by the worker group, per partition of the events topic (stacked: the top is the total). A partition whose lag only grows has no worker or a worker that cannot store.',
+        },
+      )
+        .height(8)
+        .span(12),
+    )
+    .withPanel(
+      promTimeSeries(
+        'Collector: events per second by outcome',
+        [
+          {
+            expr: 'sum by (outcome) (rate(shewhart_ingest_events_total[$__rate_interval]))',
+            legend: '{{outcome}}',
+          },
+        ],
+        {
+          unit: 'cps',
+          description:
+            'Events posted to the collector: accepted (published to Kafka), duplicate, rejected (refused by validation, answered with the reason).',
+        },
+      )
+        .height(8)
+        .span(8),
+    )
+    .withPanel(
+      promTimeSeries(
+        'Collector: requests per second by status',
+        [
+          {
+            expr: 'sum by (status) (rate(shewhart_ingest_requests_total[$__rate_interval]))',
+            legend: '{{status}}',
+          },
+        ],
+        {
+          unit: 'reqps',
+          description:
+            'Ingest requests by HTTP status: 202 accepted, 4xx refused, 503 while the broker does not acknowledge (the client retries).',
+        },
+      )
+        .height(8)
+        .span(8),
+    )
+    .withPanel(
+      promTimeSeries(
+        'Workers: events per second by outcome',
+        [
+          {
+            expr: 'sum by (outcome) (rate(shewhart_worker_events_total[$__rate_interval]))',
+            legend: '{{outcome}}',
+          },
+        ],
+        {
+          unit: 'cps',
+          description:
+            'Messages the workers consumed: stored, duplicate, rejected (dead-lettered), retried (a batch that failed to store and is redelivered).',
+        },
+      )
+        .height(8)
+        .span(8),
+    );
   return d;
 }
