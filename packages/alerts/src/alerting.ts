@@ -31,11 +31,22 @@ export interface AlertingOptions {
   refresh?: () => Promise<unknown>;
   /** Delivery attempt timeout (ms). */
   timeoutMs?: number;
+  /**
+   * Scaled deployment: the lock (a RedisLock) every process evaluating these alerts takes around an
+   * evaluation, so no two interleave their reads and writes of one episode. Closed with the alerting.
+   */
+  lock?: EvaluationLock;
+}
+
+/** A cross-process mutex (RedisLock's shape): `run` waits for it, `held` throws once it is lost. */
+export interface EvaluationLock {
+  run<T>(work: (held: () => void) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
 }
 
 /**
  * Alerting in a runtime: evaluation (on a schedule and after each baseline refresh) and delivery. One
- * evaluation at a time in a process; in the scaled deployment the schedule is a BullMQ job scheduler
+ * evaluation at a time in a process, and across processes under `lock`; in the scaled deployment the schedule is a BullMQ job scheduler
  * (reconciled at boot: `upsertJobScheduler` replaces whatever an earlier release registered) on a queue
  * whose jobs are deduplicated, so the processes sharing Redis evaluate one at a time.
  */
@@ -155,8 +166,7 @@ export class Alerting {
    * with what happened; an evaluation that fails is logged and rejected.
    */
   evaluateNow(asOf?: Date): Promise<EvaluationResult | undefined> {
-    const run = async () => {
-      if (this.#closed) return undefined;
+    const evaluate = async (held?: () => void) => {
       const r = await evaluateAlerts(
         {
           states: this.options.states,
@@ -164,10 +174,20 @@ export class Alerting {
           config: this.options.config,
           objectives: this.options.objectives,
           publicUrl: this.publicUrl,
+          ...(held ? { held } : {}),
         },
         asOf,
       );
       await this.deliveries.enqueue(r.deliveries);
+      return r;
+    };
+    const run = async () => {
+      if (this.#closed) return undefined;
+      // Across processes, one evaluation at a time: a second one waits for the first and then finds
+      // its transitions stored (ids are derived from the data), so it adds none of its own. Waiting
+      // rather than skipping: the one that waits may have been asked for after newer data arrived.
+      const lock = this.options.lock;
+      const r = lock ? await lock.run((held) => evaluate(held)) : await evaluate();
       if (r.opened + r.resolved > 0 || r.failed.length > 0)
         this.options.logger?.info(
           {
@@ -209,6 +229,7 @@ export class Alerting {
     await this.#running;
     await this.#evalQueue?.close();
     await this.deliveries.close();
+    await this.options.lock?.close();
     for (const r of this.#redis) r.disconnect();
   }
 }

@@ -58,7 +58,9 @@ export class BullDeliveryQueue implements DeliveryQueue {
     return {
       jobId: d.deliveryId,
       // The row's count decides when a delivery is exhausted; the job's limit is a backstop above it.
-      attempts: (route?.retry.attempts ?? JOBS.deliver.attempts) + 1,
+      // A process that only adds jobs (a collector re-queueing a re-send) may not know the route: the
+      // backstop then stays well clear of any route's budget.
+      attempts: route ? route.retry.attempts + 1 : 1_000,
       backoff: { type: 'catalogue' },
       delay: Math.max(0, new Date(d.notBefore).getTime() - Date.now()),
       removeOnComplete: JOBS.deliver.keepCompleted,
@@ -77,10 +79,53 @@ export class BullDeliveryQueue implements DeliveryQueue {
     );
   }
 
-  /** Adds a job for every pending row (a crash between storing a row and adding its job). */
+  /**
+   * Re-queues deliveries that ran before, under the same job id (= delivery id), so the receiver sees
+   * the same `X-Shewhart-Delivery`: the job BullMQ kept as failed (or completed) is retried with its
+   * attempt counter reset — the row's own count (`attempts`, `roundStart`) is the record, and the job's
+   * limit only a backstop above the route's budget; one Redis no longer holds is added anew; one that is
+   * already waiting, delayed or running is left alone (it will run).
+   */
+  async requeue(deliveries: readonly Delivery[]): Promise<void> {
+    await this.#requeue(deliveries, true);
+  }
+
+  async #requeue(deliveries: readonly Delivery[], finishing: boolean): Promise<void> {
+    const missing: Delivery[] = [];
+    for (const d of deliveries) {
+      const job = await this.queue.getJob(d.deliveryId);
+      if (!job) {
+        missing.push(d);
+        continue;
+      }
+      let state = await job.getState();
+      // A re-sent row was failed, so an active job is its last attempt finishing (the row is written
+      // before the job moves to failed): wait for that move instead of taking the job for a live one.
+      for (let waited = 0; finishing && state === 'active' && waited < 30_000; waited += 50) {
+        await new Promise((r) => setTimeout(r, 50));
+        state = await job.getState();
+      }
+      if (state !== 'failed' && state !== 'completed') continue;
+      try {
+        await job.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
+      } catch (error) {
+        // Another process re-queued it first (it is no longer finished): that one runs.
+        const now = await job.getState();
+        if (now === 'failed' || now === 'completed') throw error;
+      }
+    }
+    await this.enqueue(missing);
+  }
+
+  /**
+   * Queues every pending row (a crash between storing a row and adding its job, or between a re-send
+   * marking a row pending and re-queueing its job): `requeue` adds the missing jobs and retries the
+   * finished ones, so a pending row always ends up with a job that will run.
+   */
   async resume(): Promise<number> {
     const pending = await listDeliveries(this.deps.client, { state: 'pending', withBody: false });
-    await this.enqueue(pending);
+    // An active job at boot belongs to another worker's attempt in flight: it runs, nothing to wait for.
+    await this.#requeue(pending, false);
     return pending.length;
   }
 
@@ -117,11 +162,14 @@ export class BullDeliveryQueue implements DeliveryQueue {
       if (!job || error instanceof DelayedError) return;
       const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError;
       if (!exhausted) return;
+      this.options.logger?.error({ deliveryId: job.id, error: error.message }, 'alert delivery failed');
+      // The processor recorded that failure itself (and a re-send may already have made the row pending
+      // again: marking it failed now would undo that).
+      if (error instanceof UnrecoverableError) return;
       // The backstop: a job BullMQ gave up on while its row still says pending is marked failed.
       void this.#markFailed(job.data.deliveryId as string, error.message).catch((e: unknown) =>
         this.options.logger?.warn({ err: e }, 'could not mark a failed delivery'),
       );
-      this.options.logger?.error({ deliveryId: job.id, error: error.message }, 'alert delivery failed');
     });
     worker.on('error', (error) => this.options.logger?.warn({ err: error }, 'alert delivery worker error'));
     this.#worker = worker;

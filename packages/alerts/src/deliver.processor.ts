@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { AlertsConfig } from './config.js';
-import type { Delivery } from './model.js';
+import { type Delivery, roundAttempts } from './model.js';
 import { quietUntil } from './quiet-hours.js';
 import { sendDelivery } from './send.js';
 import { getDelivery, isAcknowledged, writeDeliveries } from './store.js';
@@ -15,6 +15,7 @@ export interface ProcessorDeps {
 export type AttemptOutcome =
   | { outcome: 'delivered' | 'skipped' | 'cancelled' | 'failed'; delivery?: Delivery }
   | { outcome: 'held'; until: Date }
+  /** `attempts`: those of the current round (the backoff counts them). */
   | { outcome: 'retry'; error: string; attempts: number; backoffMs: number };
 
 /**
@@ -56,19 +57,22 @@ export async function attemptDelivery(deps: ProcessorDeps, deliveryId: string): 
   }
   const result = await sendDelivery(route, d, deps.timeoutMs);
   const attempts = d.attempts + 1;
+  // The route's budget counts the attempts of this round: a re-sent delivery starts a new one.
+  const round = roundAttempts({ ...d, attempts });
   if (result.ok) {
     return {
       outcome: 'delivered',
       delivery: await update({ state: 'delivered', attempts, lastStatus: result.status, lastError: '' }),
     };
   }
-  if (!result.retryable || attempts >= route.retry.attempts) {
-    const why = result.retryable ? `${result.error} (after ${attempts} attempts)` : result.error;
+  if (!result.retryable || round >= route.retry.attempts) {
+    const total = round === attempts ? '' : `; ${attempts} in all`;
+    const why = result.retryable ? `${result.error} (after ${round} attempts${total})` : result.error;
     return {
       outcome: 'failed',
       delivery: await update({ state: 'failed', attempts, lastStatus: result.status, lastError: why }),
     };
   }
   await update({ attempts, lastStatus: result.status, lastError: result.error });
-  return { outcome: 'retry', error: result.error, attempts, backoffMs: route.retry.backoffMs };
+  return { outcome: 'retry', error: result.error, attempts: round, backoffMs: route.retry.backoffMs };
 }

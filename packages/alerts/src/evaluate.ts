@@ -18,6 +18,11 @@ export interface EvaluationDeps {
   objectives?: ObjectiveService;
   /** The server's public URL, for absolute chart links in messages. */
   publicUrl?: string;
+  /**
+   * Scaled deployment: throws once the cross-process evaluation lock is known lost (RedisLock's `held`);
+   * called before each write, so an evaluation that lost its lease stores nothing more.
+   */
+  held?: () => void;
 }
 
 export interface EvaluationResult {
@@ -132,9 +137,15 @@ export async function evaluateAlerts(deps: EvaluationDeps, asOf = new Date()): P
     deliveries.map((d) => d.deliveryId),
   );
   const fresh = deliveries.filter((d) => !existing.has(d.deliveryId));
+  const held = deps.held ?? (() => {});
+  held();
   await writeDeliveries(deps.client, fresh);
+  held();
   await writeAlerts(deps.client, writes);
-  for (const write of ctx.afterStore) await write();
+  for (const write of ctx.afterStore) {
+    held();
+    await write();
+  }
   return {
     episodes: seen.size,
     opened: transitions.filter((t) => t.transition === 'firing').length,

@@ -1,5 +1,5 @@
 /** @shewhart/alerts: signal, objective and data-quality alerts (docs/methods.md §8), delivered once per transition. */
-export { Alerting, type AlertingOptions } from './alerting.js';
+export { Alerting, type AlertingOptions, type EvaluationLock } from './alerting.js';
 export { BullDeliveryQueue, deliveriesQueue, obliterateQueues } from './bullmq.queue.js';
 export { backoffDelay, JOBS, type JobData, type JobName } from './catalogue.js';
 export {
@@ -26,12 +26,14 @@ export {
   signatureMatches,
   startReceiver,
 } from './receiver.js';
+export { DeliveryNotFailedError, type RetryResult, retryDeliveries, UnknownDeliveryError } from './retry.js';
 export {
   type AlertFilter,
   getDelivery,
   type ListedAlert,
   listAlerts,
   listDeliveries,
+  listDeliveryRetries,
   recordAck,
   recordRejections,
   writeDeliveries,

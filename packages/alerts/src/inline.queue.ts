@@ -1,6 +1,6 @@
 import { backoffDelay, JOBS } from './catalogue.js';
 import { type AttemptOutcome, attemptDelivery, type ProcessorDeps } from './deliver.processor.js';
-import type { Delivery } from './model.js';
+import { type Delivery, roundAttempts } from './model.js';
 import { listDeliveries } from './store.js';
 
 export interface QueueLogger {
@@ -13,6 +13,11 @@ export interface QueueLogger {
 export interface DeliveryQueue {
   readonly kind: 'inline' | 'bullmq';
   enqueue(deliveries: readonly Delivery[]): Promise<void>;
+  /**
+   * Hands deliveries that ran before (re-sent after they failed) to the queue again, under the same
+   * delivery id: BullMQ retries the job it kept (or adds it anew if Redis lost it).
+   */
+  requeue(deliveries: readonly Delivery[]): Promise<void>;
   /** Resumes what is pending in ClickHouse (a restart, or rows whose enqueue a crash interrupted). */
   resume(): Promise<number>;
   /** Waits until nothing is in flight or scheduled sooner than `withinMs` (tests, shutdown). */
@@ -37,15 +42,19 @@ export class InlineDeliveryQueue implements DeliveryQueue {
     for (const d of deliveries) this.#schedule(d.deliveryId, new Date(d.notBefore).getTime() - Date.now());
   }
 
+  /** Nothing of a finished delivery stays in this process: a re-send is scheduled like a new one. */
+  requeue(deliveries: readonly Delivery[]): Promise<void> {
+    return this.enqueue(deliveries);
+  }
+
   async resume(): Promise<number> {
     const pending = await listDeliveries(this.deps.client, { state: 'pending', withBody: false });
     for (const d of pending) {
       const route = this.deps.config.routes.get(d.routeId);
       const base = route?.retry.backoffMs ?? JOBS.deliver.backoffMs;
+      const round = roundAttempts(d);
       const retryAt =
-        d.attempts > 0
-          ? new Date(d.updatedAt).getTime() + backoffDelay(d.attempts, base, JOBS.deliver.jitter)
-          : 0;
+        round > 0 ? new Date(d.updatedAt).getTime() + backoffDelay(round, base, JOBS.deliver.jitter) : 0;
       this.#schedule(d.deliveryId, Math.max(new Date(d.notBefore).getTime(), retryAt) - Date.now());
     }
     return pending.length;

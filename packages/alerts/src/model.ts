@@ -72,7 +72,15 @@ export interface Delivery {
   transition: Transition;
   routeId: string;
   state: DeliveryState;
+  /** Every attempt ever made, across re-sends. */
   attempts: number;
+  /**
+   * `attempts` when the latest re-send began (0 before any): the route's retry budget counts from here,
+   * so a re-sent delivery gets its attempts afresh while `attempts` stays the whole truth.
+   */
+  roundStart?: number;
+  /** How many times the delivery was re-sent after it failed (`alerts deliveries retry`). */
+  retries?: number;
   lastError: string;
   lastStatus: number;
   /** The exact body sent on every attempt (signed at send time, so each attempt carries the same signature). */
@@ -108,4 +116,19 @@ let lastVersion = 0;
 export function nextVersion(): number {
   lastVersion = Math.max(lastVersion + 1, Date.now() * 1000);
   return lastVersion;
+}
+
+/** Attempts made in the current round (since the latest re-send): what the retry budget and backoff count. */
+export const roundAttempts = (d: Pick<Delivery, 'attempts' | 'roundStart'>): number =>
+  d.attempts - (d.roundStart ?? 0);
+
+/** One re-send of a failed delivery, and the failure it answered. */
+export interface DeliveryRetry {
+  deliveryId: string;
+  at: string;
+  by: string;
+  /** The delivery's attempts, status and error when it was re-sent. */
+  attempts: number;
+  lastStatus: number;
+  lastError: string;
 }

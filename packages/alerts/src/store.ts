@@ -5,6 +5,7 @@ import {
   type AlertClass,
   type AlertState,
   type Delivery,
+  type DeliveryRetry,
   type DeliveryState,
   nextVersion,
 } from './model.js';
@@ -220,6 +221,8 @@ interface DeliveryRow {
   route_id: string;
   state: string;
   attempts: number;
+  round_start: number;
+  retries: number;
   last_error: string;
   last_status: number;
   body: string;
@@ -228,7 +231,8 @@ interface DeliveryRow {
   updated_at: string;
 }
 
-const DELIVERY_COLUMNS = `delivery_id, alert_id, transition, route_id, state, attempts, last_error, last_status,
+const DELIVERY_COLUMNS = `delivery_id, alert_id, transition, route_id, state, attempts, round_start, retries,
+  last_error, last_status,
   body, toString(created_at) AS created_at, toString(not_before) AS not_before, toString(updated_at) AS updated_at`;
 
 const toDelivery = (r: DeliveryRow): Delivery => ({
@@ -238,6 +242,8 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
   routeId: r.route_id,
   state: r.state as DeliveryState,
   attempts: Number(r.attempts),
+  roundStart: Number(r.round_start),
+  retries: Number(r.retries),
   lastError: r.last_error,
   lastStatus: Number(r.last_status),
   body: r.body,
@@ -253,6 +259,8 @@ const deliveryRow = (d: Delivery) => ({
   route_id: d.routeId,
   state: d.state,
   attempts: d.attempts,
+  round_start: d.roundStart ?? 0,
+  retries: d.retries ?? 0,
   last_error: d.lastError.slice(0, 2000),
   last_status: d.lastStatus,
   body: d.body,
@@ -324,6 +332,56 @@ export async function existingDeliveryIds(
     format: 'JSONEachRow',
   });
   return new Set((await rs.json<{ delivery_id: string }>()).map((r) => r.delivery_id));
+}
+
+/** Records re-sends of failed deliveries (the history the delivery row itself does not keep). */
+export async function writeDeliveryRetries(
+  client: ClickHouseClient,
+  retries: readonly DeliveryRetry[],
+): Promise<void> {
+  if (retries.length === 0) return;
+  await client.insert({
+    table: 'alert_delivery_retries',
+    values: retries.map((r) => ({
+      delivery_id: r.deliveryId,
+      retried_at: ts(r.at),
+      retried_by: r.by,
+      attempts: r.attempts,
+      last_status: r.lastStatus,
+      last_error: r.lastError.slice(0, 2000),
+    })),
+    format: 'JSONEachRow',
+  });
+}
+
+/** The re-sends of a delivery, oldest first. */
+export async function listDeliveryRetries(
+  client: ClickHouseClient,
+  deliveryId: string,
+): Promise<DeliveryRetry[]> {
+  const rs = await client.query({
+    query: `SELECT delivery_id, toString(retried_at) AS retried_at, retried_by, attempts, last_status, last_error
+            FROM alert_delivery_retries WHERE delivery_id = {id:String} ORDER BY retried_at`,
+    query_params: { id: deliveryId },
+    format: 'JSONEachRow',
+  });
+  return (
+    await rs.json<{
+      delivery_id: string;
+      retried_at: string;
+      retried_by: string;
+      attempts: number;
+      last_status: number;
+      last_error: string;
+    }>()
+  ).map((r) => ({
+    deliveryId: r.delivery_id,
+    at: iso(r.retried_at),
+    by: r.retried_by,
+    attempts: Number(r.attempts),
+    lastStatus: Number(r.last_status),
+    lastError: r.last_error,
+  }));
 }
 
 /** One row per refused ingest batch and source (the data-quality alert's numerator). */

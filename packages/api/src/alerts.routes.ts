@@ -1,4 +1,4 @@
-import { listAlerts, listDeliveries, recordAck } from '@shewhart/alerts';
+import { listAlerts, listDeliveries, recordAck, retryDeliveries } from '@shewhart/alerts';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -31,6 +31,31 @@ const DeliveriesQuery = z.object({
     .optional(),
   limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
 });
+
+const DeliveryParams = z.object({
+  id: z.string().regex(/^[0-9a-f]{32}$/, 'is not a delivery id (GET /v1/alerts/deliveries lists them)'),
+});
+
+// Optional: `curl -X POST …/retry` with no body at all (Fastify hands the schema null) re-sends too.
+const RetryBody = z
+  .object({ by: Label.describe('who asks for the re-send (kept with it)').optional() })
+  .nullish();
+
+/** What a re-send answers: the deliveries now pending, and where they went. */
+function retried(r: Awaited<ReturnType<typeof retryDeliveries>>) {
+  const n = r.retried.length;
+  const what = n === 1 ? '1 failed delivery' : `${n} failed deliveries`;
+  return {
+    retried: r.retried,
+    queue: r.queue,
+    message:
+      n === 0
+        ? 'no failed deliveries'
+        : r.queue
+          ? `${what} re-sent under the same delivery id (${r.queue}); GET /v1/alerts/deliveries follows them`
+          : `${what} pending again; the next start of a runtime that delivers alerts sends them`,
+  };
+}
 
 /** Alerts (docs/methods.md §8): the list, acknowledgements and the delivery record. */
 export function registerAlertRoutes(app: FastifyInstance, ctx: QueryContext): void {
@@ -70,6 +95,48 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: QueryContext): vo
       const [acked] = await listAlerts(client, { ids: [alert.alertId] });
       return { alert: acked };
     },
+  );
+
+  r.post(
+    '/v1/alerts/deliveries/:id/retry',
+    {
+      config: { access: 'decide' },
+      schema: {
+        summary:
+          'Re-send a failed delivery (its receiver fixed): same delivery id and body, a new round of attempts',
+        tags: ['alerts'],
+        params: DeliveryParams,
+        body: RetryBody,
+      },
+    },
+    async (request) =>
+      retried(
+        await retryDeliveries(
+          { client, queue: ctx.alertDeliveries },
+          { ids: [request.params.id] },
+          request.body?.by ?? 'api',
+        ),
+      ),
+  );
+
+  r.post(
+    '/v1/alerts/deliveries/retry-failed',
+    {
+      config: { access: 'decide' },
+      schema: {
+        summary: 'Re-send every failed delivery: same delivery ids and bodies, a new round of attempts each',
+        tags: ['alerts'],
+        body: RetryBody,
+      },
+    },
+    async (request) =>
+      retried(
+        await retryDeliveries(
+          { client, queue: ctx.alertDeliveries },
+          { allFailed: true },
+          request.body?.by ?? 'api',
+        ),
+      ),
   );
 
   r.get(

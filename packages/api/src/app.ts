@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import fastifySwagger from '@fastify/swagger';
+import type { DeliveryQueue } from '@shewhart/alerts';
 import type { BaselineRefresher } from '@shewhart/baselines';
 import type { Bus } from '@shewhart/bus';
 import { EMPTY_SOURCES, type SourceSecrets, type SourcesConfig } from '@shewhart/connectors';
@@ -54,8 +55,12 @@ export interface HttpAppOptions {
   states?: EntityStates;
   objectives?: ObjectiveService;
   refresher?: BaselineRefresher;
+  /** Registers work to run after each refresh of `refresher` (the web view prepares its pages there). */
+  onRefreshed?: (hook: () => Promise<void>) => void;
   /** The `sources` section and the secrets it names: the webhook routes (docs/connectors/). */
   sources?: { config: SourcesConfig; secrets: SourceSecrets };
+  /** Where re-sent alert deliveries go (POST /v1/alerts/deliveries/:id/retry). */
+  alertDeliveries?: DeliveryQueue;
   /** Called with each refused ingest batch, per source (the data-quality alert's refused share). */
   onRejected?: (rows: { source: string; team: string; rejected: number; reason: string }[]) => void;
 }
@@ -191,11 +196,16 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
         objectives: options.objectives,
         refresher: options.refresher,
         requestTimeoutMs: options.requestTimeoutMs,
+        alertDeliveries: options.alertDeliveries,
       };
       registerKpiRoutes(app, ctx);
       registerBaselineRoutes(app, ctx);
       registerReportRoutes(app, ctx);
-      registerWebRoutes(app, { ...ctx, check: (a, x) => auth.check(a, x) });
+      registerWebRoutes(app, {
+        ...ctx,
+        check: (a, x) => auth.check(a, x),
+        ...(options.onRefreshed ? { onRefreshed: options.onRefreshed } : {}),
+      });
       registerAlertRoutes(app, ctx);
     }
     const publicRoute = { config: { access: 'public' as const }, schema: { hide: true } };

@@ -1,3 +1,4 @@
+import type { DeliveryQueue } from '@shewhart/alerts';
 import type { BaselineRefresher } from '@shewhart/baselines';
 import type { EntityStates } from '@shewhart/kpi';
 import type { ObjectiveService } from '@shewhart/objectives';
@@ -12,6 +13,11 @@ export interface QueryContext {
   refresher?: BaselineRefresher;
   /** The longest a request may take (503 with Retry-After past it). */
   requestTimeoutMs: number;
+  /**
+   * Where a re-sent alert delivery goes: this process's delivery runner, or (a scaled collector) BullMQ;
+   * without one the row is pending until a runtime that delivers alerts starts.
+   */
+  alertDeliveries?: DeliveryQueue;
 }
 
 /**

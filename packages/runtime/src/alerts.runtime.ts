@@ -1,4 +1,12 @@
-import { Alerting, type AlertingOptions, type AlertsConfig, recordRejections } from '@shewhart/alerts';
+import {
+  Alerting,
+  type AlertingOptions,
+  type AlertsConfig,
+  BullDeliveryQueue,
+  type DeliveryQueue,
+  recordRejections,
+} from '@shewhart/alerts';
+import { RedisLock } from '@shewhart/bus';
 import type { AppConfig } from '@shewhart/config';
 import type { ObjectiveService } from '@shewhart/objectives';
 import type { Logger } from 'pino';
@@ -26,6 +34,39 @@ export function alertQueueFor(
 }
 
 /**
+ * The lock every process evaluating the alerts of one ClickHouse server takes around an evaluation
+ * (`shewhart:<database>:alerts` in Redis), or none with an embedded directory (one process per
+ * directory). Evaluation ids are derived from the data, but two evaluations interleaved could still
+ * write a transition twice — the second re-writing as pending a delivery the first already sent — so
+ * evaluations take turns. A process waits for its turn (the one waiting may have been asked for after
+ * newer data arrived), for as long as a slow evaluation of a large warehouse takes.
+ */
+export function evaluationLock(config: AppConfig): RedisLock | undefined {
+  if (!config.storage.url) return undefined;
+  return new RedisLock({
+    url: config.redis.url,
+    key: `shewhart:${config.storage.database}:alerts`,
+    waitMs: 15 * 60_000,
+  });
+}
+
+/**
+ * Where a process that runs no alerting (a collector, a CLI command) hands re-sent deliveries: BullMQ
+ * when the deployment delivers through it and shares a ClickHouse server, adding jobs only (the workers
+ * run them); otherwise none — the row is pending in ClickHouse, and the next start of a runtime that
+ * delivers alerts resumes it.
+ */
+export function requeueOnly(config: AppConfig, storage: Storage): DeliveryQueue | undefined {
+  const queue = alertQueueFor(config, config.storage.url ? 'scaled' : 'embedded');
+  if (queue.kind !== 'bullmq' || !config.storage.url) return undefined;
+  return new BullDeliveryQueue(
+    // No routes here: a job Redis still holds keeps its options, and a missing one gets the catalogue's.
+    { client: storage.warehouse.client, config: { routes: new Map(), rules: [] } },
+    { redisUrl: queue.redisUrl, prefix: queue.prefix, process: false },
+  );
+}
+
+/**
  * Starts alert evaluation and delivery for a runtime (the configuration file has an `alerts` section):
  * pending deliveries resumed, the schedule started (a BullMQ job scheduler reconciled at boot, or a
  * timer), the processors running in this process. `refresh` (the scaled worker) refreshes baselines and
@@ -43,6 +84,7 @@ export async function startAlerting(options: {
   const { config, storage } = options;
   const queue = alertQueueFor(config, options.deployment);
   const logger = options.logger.child({ component: 'alerts' });
+  const lock = evaluationLock(config);
   const alerting = await Alerting.start({
     client: storage.warehouse.client,
     states: storage.states,
@@ -53,6 +95,7 @@ export async function startAlerting(options: {
     evaluateEveryMs: config.alerts.evaluateEveryMs,
     queue,
     ...(options.refresh ? { refresh: options.refresh } : {}),
+    ...(lock ? { lock } : {}),
   });
   logger.info(
     { queue: queue.kind, evaluateEveryMs: config.alerts.evaluateEveryMs, rules: options.alerts.rules.length },

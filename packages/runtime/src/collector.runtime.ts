@@ -1,10 +1,11 @@
+import type { DeliveryQueue } from '@shewhart/alerts';
 import { buildHttpApp } from '@shewhart/api';
 import { KafkaBus, topicCatalogue, untilAvailable } from '@shewhart/bus';
 import { type AppConfig, ConfigError, loadConfigFile } from '@shewhart/config';
 import { SOURCES_SECTION, webhookSources } from '@shewhart/connectors';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { rejectionRecorder } from './alerts.runtime.js';
+import { rejectionRecorder, requeueOnly } from './alerts.runtime.js';
 import { chunkedBus, prefixedBus } from './scaled.bus.js';
 import { orderedShutdown } from './shutdown.js';
 import { openStorage, type Storage } from './storage.js';
@@ -49,9 +50,12 @@ export async function startScaledCollector(options: {
   });
   const bus = chunkedBus(prefixedBus(kafkaBus, kafka.topicPrefix));
   let storage: Storage | undefined;
+  let deliveries: DeliveryQueue | undefined;
   try {
     // KPI queries catch the entity states up; collectors and workers sharing the server take turns.
     if (config.storage.url) storage = await openStorage(config, { logger, signal: options.signal });
+    // A re-sent alert delivery (POST /v1/alerts/deliveries/:id/retry) goes to the workers through BullMQ.
+    if (storage) deliveries = requeueOnly(config, storage);
     let ready = false;
     const app = buildHttpApp({
       bus,
@@ -62,6 +66,7 @@ export async function startScaledCollector(options: {
       requestTimeoutMs: config.http.requestTimeoutMs,
       isReady: () => ready,
       ...(storage ? { states: storage.states } : {}),
+      ...(deliveries ? { alertDeliveries: deliveries } : {}),
       sources,
       // Refused batches feed the data-quality alert on a source's refused share (with a server to record
       // them in; a collector without CLICKHOUSE_URL has none).
@@ -86,6 +91,7 @@ export async function startScaledCollector(options: {
         // Waits for the requests in flight; each ends with its broker acknowledgement or a 503.
         { name: 'http', run: () => app.close() },
         { name: 'bus', run: () => bus.close() },
+        { name: 'alert deliveries', run: () => deliveries?.close() },
         { name: 'storage', run: () => opened?.close() },
       ],
       { deadlineMs: config.shutdownTimeoutMs, logger },
@@ -94,6 +100,7 @@ export async function startScaledCollector(options: {
     return { url, isReady: () => ready, shutdown };
   } catch (error) {
     await bus.close().catch(() => undefined);
+    await deliveries?.close().catch(() => undefined);
     await storage?.close().catch(() => undefined);
     throw error;
   }

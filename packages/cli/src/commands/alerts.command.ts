@@ -1,4 +1,15 @@
-import { type Delivery, type ListedAlert, listAlerts, listDeliveries, recordAck } from '@shewhart/alerts';
+import { userInfo } from 'node:os';
+import {
+  type Delivery,
+  type ListedAlert,
+  listAlerts,
+  listDeliveries,
+  type RetryResult,
+  recordAck,
+  retryDeliveries,
+} from '@shewhart/alerts';
+import type { AppConfig } from '@shewhart/config';
+import { requeueOnly, type Storage } from '@shewhart/runtime';
 import type { Command } from 'commander';
 import { addCommonFlags, type CommonFlags, configFrom, openDirect, runningApi } from '../context.js';
 import { formatNumber, table } from '../format.js';
@@ -15,14 +26,18 @@ interface ListFlags extends CommonFlags {
 async function withSource<T>(
   flags: CommonFlags,
   api: (client: NonNullable<ReturnType<typeof runningApi>>) => Promise<T>,
-  direct: (client: Awaited<ReturnType<typeof openDirect>>['warehouse']['client']) => Promise<T>,
+  direct: (
+    client: Awaited<ReturnType<typeof openDirect>>['warehouse']['client'],
+    config: AppConfig,
+    storage: Storage,
+  ) => Promise<T>,
 ): Promise<T> {
   const config = configFrom(flags);
   const server = runningApi(flags, config);
   if (server) return api(server);
   const storage = await openDirect(config);
   try {
-    return await direct(storage.warehouse.client);
+    return await direct(storage.warehouse.client, config, storage);
   } finally {
     await storage.close();
   }
@@ -66,7 +81,18 @@ function alertTable(alerts: readonly ListedAlert[]): string {
 
 function deliveryTable(deliveries: readonly Delivery[]): string {
   return table(
-    ['delivery', 'alert', 'transition', 'route', 'state', 'attempts', 'status', 'updated', 'last error'],
+    [
+      'delivery',
+      'alert',
+      'transition',
+      'route',
+      'state',
+      'attempts',
+      're-sent',
+      'status',
+      'updated',
+      'last error',
+    ],
     deliveries.map((d) => [
       d.deliveryId,
       d.alertId,
@@ -74,6 +100,7 @@ function deliveryTable(deliveries: readonly Delivery[]): string {
       d.routeId,
       d.state,
       String(d.attempts),
+      d.retries ? String(d.retries) : '',
       d.lastStatus ? String(d.lastStatus) : '-',
       d.updatedAt.slice(0, 19).replace('T', ' '),
       d.lastError,
@@ -86,6 +113,9 @@ export function register(program: Command): void {
     program
       .command('alerts')
       .description('alerts (special causes, objective misses, data quality): list, acknowledge, deliveries')
+      // The subcommands repeat the list's flags (--url, --format, …): each command parses its own, so
+      // `alerts deliveries --url U` reaches `deliveries` instead of being taken by `alerts`.
+      .enablePositionalOptions()
       .option('--state <state>', 'firing or resolved')
       .option('--class <class>', 'signal, objective or data_quality')
       .option('--kpi <id>', 'only this KPI')
@@ -137,9 +167,10 @@ export function register(program: Command): void {
     process.stdout.write(`acknowledged ${alert.alertId} by ${flags.by}: ${alert.title}\n`);
   });
 
-  addCommonFlags(
+  const deliveries = addCommonFlags(
     alerts
       .command('deliveries')
+      .enablePositionalOptions()
       .description('alert deliveries, one per transition and route (pending, delivered, failed, cancelled)')
       .option('--failed', 'only deliveries that exhausted their attempts')
       .option('--format <format>', 'table or json', 'table'),
@@ -158,4 +189,60 @@ export function register(program: Command): void {
     process.stdout.write(list.length === 0 ? 'no deliveries\n' : deliveryTable(list));
     if (flags.failed && list.length > 0) process.exitCode = 1;
   });
+
+  addCommonFlags(
+    deliveries
+      .command('retry [id]')
+      .description(
+        're-send a failed delivery (or --all-failed) once its receiver is fixed: same delivery id, a new round of attempts',
+      )
+      .option('--all-failed', 'every delivery that exhausted its attempts')
+      .option('--by <name>', 'who asks for the re-send (kept with it; default: your user name)'),
+  ).action(async (id: string | undefined, flags: CommonFlags & { allFailed?: boolean; by?: string }) => {
+    if ((id === undefined) === !flags.allFailed)
+      throw new Error(
+        'name one delivery id or --all-failed (shewhart alerts deliveries --failed lists them)',
+      );
+    const by = flags.by ?? userInfo().username;
+    const result = await withSource(
+      flags,
+      (api) =>
+        api.post<RetryResult>(
+          id ? `/v1/alerts/deliveries/${encodeURIComponent(id)}/retry` : '/v1/alerts/deliveries/retry-failed',
+          { by },
+          're-send',
+        ),
+      async (client, config, storage) => {
+        // No server runs on this directory: BullMQ takes the re-send when the deployment uses it;
+        // otherwise the row waits, pending, for the next start (which resumes pending deliveries).
+        const queue = requeueOnly(config, storage);
+        try {
+          return await retryDeliveries({ client, queue }, id ? { ids: [id] } : { allFailed: true }, by);
+        } finally {
+          await queue?.close();
+        }
+      },
+    );
+    process.stdout.write(retrySummary(result));
+  });
+}
+
+function retrySummary(r: RetryResult): string {
+  const n = r.retried.length;
+  if (n === 0) return 'no failed deliveries: nothing to re-send\n';
+  const lines = r.retried.map(
+    (d) =>
+      `  ${d.deliveryId}  ${d.transition.padEnd(8)} route ${d.routeId}  (${d.attempts} attempts so far, re-send ${d.retries ?? 1})\n`,
+  );
+  const where =
+    r.queue === 'bullmq'
+      ? 'queued in BullMQ: the workers send them'
+      : r.queue === 'inline'
+        ? 'the running server sends them now'
+        : 'pending: `shewhart start` (or a worker) sends them when it starts';
+  return [
+    `re-sent ${n} failed ${n === 1 ? 'delivery' : 'deliveries'} under the same delivery id, a new round of the route's attempts each; ${where}\n`,
+    ...lines,
+    'follow them with: shewhart alerts deliveries\n',
+  ].join('');
 }
