@@ -1,3 +1,4 @@
+import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import type { KpiId } from '@shewhart/kpi';
@@ -71,6 +72,17 @@ export function objectivesCapa() {
         .title('Objective status per period: ${objective}')
         .datasource(DATASOURCE)
         .withTarget(new ClickHouseQuery(OBJECTIVE_STATUS_SQL))
+        // The options Grafana's state timeline schema requires (its defaults, written out).
+        .showValue(common.VisibilityMode.Auto)
+        .rowHeight(0.9)
+        .mergeValues(true)
+        .legend(
+          new common.VizLegendOptionsBuilder()
+            .showLegend(true)
+            .displayMode(common.LegendDisplayMode.List)
+            .placement(common.LegendPlacement.Bottom),
+        )
+        .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Single))
         .mappings([
           {
             type: dashboard.MappingType.ValueToText,
