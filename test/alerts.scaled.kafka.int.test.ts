@@ -1,13 +1,26 @@
 /**
  * Alerts in the scaled deployment: the worker (services/worker, a child process) evaluates after the
  * events it stored and delivers through BullMQ on the real Redis — REDIS_URL set, so BullMQ is the
- * default — to a local receiver. A message the worker dead-letters is counted as refused for its source.
+ * default — to a local receiver that checks every signature. Team alpha's shift raises both a
+ * special-cause alert (WE1 on its change failure rate) and an objective alert (the week misses its
+ * objective of at most 30 %); each arrives once, signed, however often the worker evaluates again. A
+ * message the worker dead-letters is counted as refused for its source. Once the worker has stopped,
+ * `shewhart alerts` lists both alerts with their evidence from its store.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deliveriesQueue, obliterateQueues, type Receiver, startReceiver } from '@shewhart/alerts';
+import { promisify } from 'node:util';
+import {
+  catalogueQueue,
+  deliveriesQueue,
+  type ListedAlert,
+  obliterateQueues,
+  type Receiver,
+  startReceiver,
+} from '@shewhart/alerts';
 import { ev } from '@shewhart/kpi/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { KafkaBus, TOPICS } from '../packages/bus/src/index.js';
@@ -35,6 +48,10 @@ const DAY = 86_400_000;
 const now = new Date();
 const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
 const WEEK0 = today - ((new Date(today).getUTCDay() + 6) % 7) * DAY - 30 * 7 * DAY;
+const weekStart = (w: number) => new Date(WEEK0 + w * 7 * DAY).toISOString().slice(0, 10);
+
+/** Firing messages as the receiver accepted them (repeats of a delivery id left out). */
+const firing = () => receiver.messages.filter((m) => m.body?.status === 'firing' && !m.repeat);
 
 beforeAll(async () => {
   receiver = await startReceiver({ secret: SECRET });
@@ -43,6 +60,14 @@ beforeAll(async () => {
   writeFileSync(
     file,
     `version: 2
+objectives:
+  - id: alpha-cfr
+    kpi: change_failure_rate
+    scope: { team: alpha }
+    direction: lower
+    target: 30
+    period: week
+    owner: alpha-lead
 alerts:
   routes:
     - id: local
@@ -55,6 +80,10 @@ alerts:
       class: signal
       kpis: [change_failure_rate]
       scopes: [team]
+      routes: [local]
+    - id: objectives
+      class: objective
+      severity: critical
       routes: [local]
 `,
   );
@@ -87,7 +116,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-it('the worker evaluates after storing events and delivers the alert through BullMQ, signed', async () => {
+it('the worker delivers the special-cause and the objective alert through BullMQ, signed, once each', async () => {
   const events = [];
   for (let w = 0; w < 21; w++) {
     for (let k = 0; k < 10; k++) {
@@ -105,36 +134,96 @@ it('the worker evaluates after storing events and delivers the alert through Bul
     }
   }
   expect((await postEvents(collector, events)).status).toBe(202);
-  const msg = await eventually(
-    'the firing message',
-    () => receiver.messages.find((m) => m.body?.status === 'firing'),
+  const [signal, objective] = await eventually(
+    'the special-cause and the objective alert',
+    () => {
+      const s = firing().find((m) => m.body.class === 'signal');
+      const o = firing().find((m) => m.body.class === 'objective');
+      return s && o ? [s, o] : undefined;
+    },
     90_000,
     100,
   );
-  expect(msg.signatureOk).toBe(true);
-  expect(msg.body).toMatchObject({
+  for (const msg of [signal, objective]) {
+    // Signed with the route's key over the raw bytes, and the header's id is the body's.
+    expect(msg.signatureOk).toBe(true);
+    expect(msg.deliveryId).toBe(msg.body.id);
+  }
+  expect(signal.body).toMatchObject({
     class: 'signal',
     kpi: 'change_failure_rate',
     scope: { team: 'alpha' },
     rule: 'WE1',
+    periodStart: weekStart(20),
+    evidence: { kind: 'special_cause' },
   });
-  expect(msg.deliveryId).toBe(msg.body.id);
-  // The BullMQ job of the delivery: job id = delivery id, completed.
+  expect(signal.body.value).toBeGreaterThan(signal.body.limits.ucl);
+  expect(objective.body).toMatchObject({
+    class: 'objective',
+    severity: 'critical',
+    kpi: 'change_failure_rate',
+    scope: { team: 'alpha' },
+    objective: expect.objectContaining({ id: 'alpha-cfr' }),
+    periodStart: weekStart(20),
+    value: 70,
+    evidence: { kind: 'objective_missed' },
+  });
+
+  // The BullMQ jobs of both deliveries: job id = delivery id, completed.
   const { queue, close } = deliveriesQueue({ redisUrl: REDIS, prefix: QUEUES });
   try {
-    const job = await eventually(
-      'the completed job',
-      async () => {
-        const j = await queue.getJob(msg.deliveryId);
-        return j && (await j.isCompleted()) ? j : undefined;
-      },
-      10_000,
-    );
-    expect(job.id).toBe(msg.deliveryId);
+    for (const msg of [signal, objective]) {
+      const job = await eventually(
+        'the completed job',
+        async () => {
+          const j = await queue.getJob(msg.deliveryId);
+          return j && (await j.isCompleted()) ? j : undefined;
+        },
+        10_000,
+      );
+      expect(job.id).toBe(msg.deliveryId);
+    }
   } finally {
     await close();
   }
-});
+
+  // Once per episode: new events make the worker evaluate again (an evaluation job completes), and
+  // nothing more is sent about either alert.
+  const evaluations = catalogueQueue('evaluate', { redisUrl: REDIS, prefix: QUEUES });
+  try {
+    // Idle: nothing running or waiting (the schedule's next run is always there, delayed: not counted).
+    const idle = async () => {
+      const c = await evaluations.queue.getJobCounts('active', 'waiting', 'prioritized', 'completed');
+      return (c.active ?? 0) + (c.waiting ?? 0) + (c.prioritized ?? 0) === 0 ? (c.completed ?? 0) : undefined;
+    };
+    const before = await eventually('the evaluation queue to be idle', idle, 60_000, 100);
+    const more = Array.from({ length: 10 }, (_, k) =>
+      ev(
+        'delivery.deployment',
+        { deploymentId: `gamma-${k}`, environment: 'production', status: 'success' },
+        { time: new Date(WEEK0 + 20 * 7 * DAY + 3_600_000 + k).toISOString(), team: 'gamma' },
+      ),
+    );
+    expect((await postEvents(collector, more)).status).toBe(202);
+    await eventually(
+      'another evaluation',
+      async () => {
+        const completed = await idle();
+        return completed !== undefined && completed > before ? true : undefined;
+      },
+      90_000,
+      100,
+    );
+  } finally {
+    await evaluations.close();
+  }
+  expect(
+    firing()
+      .map((m) => m.body.class)
+      .sort(),
+  ).toEqual(['objective', 'signal']);
+  expect(receiver.messages).toHaveLength(2);
+}, 240_000);
 
 it('a message the worker dead-letters is counted as refused for its source; SIGTERM drains alerting too', async () => {
   const bus = new KafkaBus({
@@ -170,5 +259,50 @@ it('a message the worker dead-letters is counted as refused for its source; SIGT
   );
   expect(rejections).toEqual([expect.objectContaining({ source: 'broken/source', team: 'alpha', n: 1 })]);
   expect(rejections?.[0]?.reason).toMatch(/^dead-lettered: /);
-  expect(deliveries).toEqual([{ state: 'delivered', n: 1 }]);
+  expect(deliveries).toEqual([{ state: 'delivered', n: 2 }]);
+});
+
+const run = promisify(execFile);
+
+it('`shewhart alerts` lists both alerts with their evidence from the stopped worker’s store', async () => {
+  const cli = (...args: string[]) =>
+    run(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', ...args], {
+      cwd: join(import.meta.dirname, '..'),
+      env: { ...process.env, LOG_LEVEL: 'error' },
+      timeout: 60_000,
+    });
+  const { stdout } = await cli(
+    'alerts',
+    '--state',
+    'firing',
+    '--format',
+    'json',
+    '--data',
+    join(dir, 'data'),
+  );
+  const { alerts } = JSON.parse(stdout) as { alerts: ListedAlert[] };
+  const byClass = new Map(alerts.map((a) => [a.class, a]));
+  expect([...byClass.keys()].sort()).toEqual(['objective', 'signal']);
+  expect(byClass.get('signal')).toMatchObject({
+    kind: 'special_cause',
+    kpi: 'change_failure_rate',
+    team: 'alpha',
+    spcRule: 'WE1',
+    periodStart: weekStart(20),
+  });
+  expect(byClass.get('signal')?.limits?.ucl).toBeGreaterThan(0);
+  expect(byClass.get('signal')?.evidence).toMatchObject({
+    points: [expect.objectContaining({ periodStart: weekStart(20) })],
+  });
+  expect(byClass.get('objective')).toMatchObject({
+    kind: 'objective_missed',
+    objectiveId: 'alpha-cfr',
+    periodStart: weekStart(20),
+    value: 70,
+  });
+  // Each alert's message is the one the receiver got.
+  const sent = new Map(receiver.messages.map((m) => [m.body.alertId, m.body.class]));
+  expect(sent).toEqual(new Map(alerts.map((a) => [a.alertId, a.class])));
+  const table = await cli('alerts', 'deliveries', '--data', join(dir, 'data'));
+  expect(table.stdout.match(/ delivered /g)).toHaveLength(2);
 });

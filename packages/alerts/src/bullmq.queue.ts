@@ -20,8 +20,16 @@ function connection(url: string): Redis {
 
 /** The queue of the `deliver` job alone (listing failed jobs, enqueueing from the evaluation). */
 export function deliveriesQueue(options: BullOptions): { queue: Queue; close(): Promise<void> } {
+  return catalogueQueue('deliver', options);
+}
+
+/** The queue of one job of the catalogue, on a connection of its own (inspection: tests, operators). */
+export function catalogueQueue(
+  job: keyof typeof JOBS,
+  options: BullOptions,
+): { queue: Queue; close(): Promise<void> } {
   const redis = connection(options.redisUrl);
-  const queue = new Queue(JOBS.deliver.queue, { connection: redis, prefix: options.prefix });
+  const queue = new Queue(JOBS[job].queue, { connection: redis, prefix: options.prefix });
   return {
     queue,
     close: async () => {

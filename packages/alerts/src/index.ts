@@ -1,6 +1,6 @@
 /** @shewhart/alerts: signal, objective and data-quality alerts (docs/methods.md §8), delivered once per transition. */
 export { Alerting, type AlertingOptions, type EvaluationLock } from './alerting.js';
-export { BullDeliveryQueue, deliveriesQueue, obliterateQueues } from './bullmq.queue.js';
+export { BullDeliveryQueue, catalogueQueue, deliveriesQueue, obliterateQueues } from './bullmq.queue.js';
 export { backoffDelay, JOBS, type JobData, type JobName } from './catalogue.js';
 export {
   ALERTS_SECTION,
