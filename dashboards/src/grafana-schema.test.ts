@@ -244,6 +244,23 @@ describe("what Grafana's import relies on", () => {
     },
   );
 
+  it.each(FILES)('$file: data links open one of our dashboards with variables it has', ({ json }) => {
+    const links = allPanels(json).flatMap((p) =>
+      [...JSON.stringify(p.fieldConfig ?? {}).matchAll(/"url":"(\/d\/[^"]+)"/g)].map((m) => ({
+        panel: p.title,
+        url: m[1] as string,
+      })),
+    );
+    for (const { panel, url } of links) {
+      const [path, query = ''] = url.split('?');
+      const target = FILES.find((f) => path?.startsWith(`/d/${f.json.uid}/`))?.json;
+      expect(target, `"${panel}": ${path} is none of the generated dashboards`).toBeDefined();
+      const names = (target?.templating?.list ?? []).map((v) => v.name);
+      for (const param of query.split('&').filter((q) => q.startsWith('var-')))
+        expect(names, `"${panel}": ${param}`).toContain(param.slice(4).split('=')[0]);
+    }
+  });
+
   it.each(FILES)('$file: template variables Grafana can resolve', ({ json }) => {
     const list = json.templating?.list ?? [];
     expect(new Set(list.map((v) => v.name)).size).toBe(list.length);

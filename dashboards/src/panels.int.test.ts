@@ -126,11 +126,19 @@ function contexts(d: DashboardJson, samples: Samples): ExpandContext[] {
 /** The columns a panel's field config and transformations name. */
 export function expectedColumns(p: PanelJson): string[] {
   const names = new Set<string>();
-  for (const o of p.fieldConfig?.overrides ?? [])
+  for (const o of p.fieldConfig?.overrides ?? []) {
     if (o.matcher.id === 'byName') names.add(String(o.matcher.options));
+    // Data links name the row's fields they carry (`${__data.fields.kpi}`).
+    const props = (o as { properties?: { id: string; value?: unknown }[] }).properties ?? [];
+    for (const prop of props.filter((x) => x.id === 'links'))
+      for (const m of JSON.stringify(prop.value).matchAll(/\$\{__data\.fields\.(\w+)\}/g))
+        names.add(m[1] as string);
+  }
   for (const t of p.transformations ?? []) {
-    if (t.id === 'organize')
+    if (t.id === 'organize') {
       for (const k of Object.keys((t.options?.renameByName as object) ?? {})) names.add(k);
+      for (const k of Object.keys((t.options?.excludeByName as object) ?? {})) names.add(k);
+    }
   }
   const reduce = (p.options?.reduceOptions as { fields?: string } | undefined)?.fields;
   const alternatives = reduce ? /^\/\^\((.+)\)\$\/$/.exec(reduce)?.[1] : undefined;

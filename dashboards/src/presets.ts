@@ -72,8 +72,9 @@ export function kpiTimeSeries(id: KpiId, sql: string, title = kpiTitle(id)) {
 }
 
 /**
- * A KPI tile of the latest closed period beside its objective: the SQL returns `value` (the KPI) and
- * `status` (1 met, 0 missed, NULL without an objective or not computable) which the tile colours.
+ * A KPI tile of the latest closed period beside its objective: the SQL returns `value` (the KPI), `target`
+ * (the objective's, NULL without one) and `status` (1 met, 0 missed, NULL without an objective or not
+ * computable) which the tile colours: the value, what it is measured against, and the verdict.
  */
 export function objectiveTile(id: KpiId, sql: string) {
   return new stat.PanelBuilder()
@@ -86,12 +87,15 @@ export function objectiveTile(id: KpiId, sql: string) {
     .unit(kpiUnit(id))
     .decimals(1)
     .noValue('n/a')
-    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).fields('/^(value|status)$/'))
+    .reduceOptions(
+      new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).fields('/^(value|target|status)$/'),
+    )
     .colorMode(common.BigValueColorMode.Background)
     .graphMode(common.BigValueGraphMode.None)
     .textMode(common.BigValueTextMode.ValueAndName)
     .thresholds(thresholds([{ value: null as unknown as number, color: 'text' }]))
     .overrideByName('value', [{ id: 'displayName', value: kpiTitle(id) }])
+    .overrideByName('target', [{ id: 'displayName', value: 'target' }])
     .overrideByName('status', [
       { id: 'displayName', value: 'objective' },
       { id: 'unit', value: 'none' },
@@ -185,8 +189,16 @@ export function promStat(
   return p;
 }
 
-/** A table over raw SQL; `columns` renames columns for display (the SQL's names stay the contract). */
-export function tablePanel(title: string, sql: string, options: { columns?: Record<string, string> } = {}) {
+/**
+ * A table over raw SQL; `columns` renames columns for display (the SQL's names stay the contract, and a
+ * field override names the column as the SQL does: rename none it overrides), `hidden` columns are
+ * returned for data links only.
+ */
+export function tablePanel(
+  title: string,
+  sql: string,
+  options: { columns?: Record<string, string>; hidden?: string[] } = {},
+) {
   const p = new table.PanelBuilder()
     .title(title)
     .datasource(DATASOURCE)
@@ -201,6 +213,8 @@ export function tablePanel(title: string, sql: string, options: { columns?: Reco
       options: { renameByName: options.columns, excludeByName: {}, indexByName: {} },
     });
   }
+  // Hidden, not excluded: a data link reads the fields of the frame (`${__data.fields.x}`).
+  for (const c of options.hidden ?? []) p.overrideByName(c, [{ id: 'custom.hidden', value: true }]);
   return p;
 }
 
@@ -232,9 +246,33 @@ export function note(markdown: string, height = 3) {
     .span(24);
 }
 
-/** A dashboard with the conventions every one of ours follows: fixed uid, UTC, tags, refresh. */
+/**
+ * A link to a table row's control chart: the chart of the row's KPI, scope, grain and dimension. The row
+ * returns `kpi`, `grain` and the variable values `team_var`, `project_var` (`All` for the organisation or
+ * every project) and `dim_var` (`none` without a dimension).
+ */
+export const CONTROL_CHART_LINK = {
+  title: 'Open its control chart',
+  url: '/d/shewhart-control-chart/control-chart?var-kpi=${__data.fields.kpi}&var-team=${__data.fields.team_var}&var-project=${__data.fields.project_var}&var-grain=${__data.fields.grain}&var-dim=${__data.fields.dim_var}&${__url_time_range}',
+};
+
+/**
+ * A dashboard with the conventions every one of ours follows: fixed uid, UTC, tags, refresh, and a menu of
+ * the other Shewhart dashboards (by tag) that carries the team and project across.
+ */
 export function shewhartDashboard(uid: string, title: string, description: string) {
   return new dashboard.DashboardBuilder(title)
+    .link(
+      new dashboard.DashboardLinkBuilder('Shewhart dashboards')
+        .type(dashboard.DashboardLinkType.Dashboards)
+        .tags(['shewhart'])
+        .asDropdown(true)
+        .includeVars(true)
+        .keepTime(false)
+        .targetBlank(false)
+        .icon('external link')
+        .tooltip('The other Shewhart dashboards, same team and project'),
+    )
     .uid(uid)
     .description(description)
     .tags(['shewhart'])

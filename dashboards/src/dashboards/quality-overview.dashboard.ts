@@ -1,5 +1,5 @@
 import type { KpiId } from '@shewhart/kpi';
-import { note, objectiveTile, shewhartDashboard, tablePanel } from '../presets.js';
+import { CONTROL_CHART_LINK, note, objectiveTile, shewhartDashboard, tablePanel } from '../presets.js';
 import { kpiView } from '../sql.js';
 import { ALL, grainVariable, teamVariable } from '../variables.js';
 
@@ -45,7 +45,7 @@ export function qualityOverview(options: { alerts: boolean }) {
     .withVariable(grainVariable('month', ['week', 'month', 'quarter']))
     .withPanel(
       note(
-        '**Are we meeting our quality objectives?** Each tile is the latest *closed* period of a KPI for the chosen team (All = the organisation), coloured by the objective of the same KPI, scope and period from the configuration file. Signals are special causes found by the run rules against the baselines in force (docs/methods.md §5).',
+        '**Are we meeting our quality objectives?** Each tile is the latest *closed* period of a KPI for the chosen team (All = the organisation) beside the target of the objective of the same KPI, scope and period from the configuration file, coloured met or missed. Signals are special causes found by the run rules against the baselines in force (docs/methods.md §5).',
       ),
     );
   for (const id of TILES) d.withPanel(objectiveTile(id, objectiveTileSql(id)).height(5).span(6));
@@ -55,7 +55,9 @@ export function qualityOverview(options: { alerts: boolean }) {
       `
       SELECT toDateTime(s.period_start, 'UTC') AS period, s.kpi AS kpi, if(s.team = '', 'organisation', s.team) AS scope,
              s.project AS project, s.grain AS grain, arrayStringConcat(s.rules, ', ') AS rules, s.value AS value,
-             round(s.z, 2) AS z
+             round(s.z, 2) AS z,
+             if(s.team = '', 'All', s.team) AS team_var, if(s.project = '', 'All', s.project) AS project_var,
+             if(s.dim = '', 'none', s.dim) AS dim_var
       FROM signals_current AS s
       WHERE ('\${team}' = '${ALL}' OR s.team = '\${team}')
         AND s.stage_from = (SELECT max(b.stage_from) FROM baseline_limits AS b
@@ -64,8 +66,14 @@ export function qualityOverview(options: { alerts: boolean }) {
         AND $__timeFilter(s.period_start)
       ORDER BY period DESC, kpi
       LIMIT 200`,
-      { columns: { period: 'Period', kpi: 'KPI', scope: 'Scope', rules: 'Rules', z: 'z' } },
+      {
+        // `kpi` keeps its name: its override carries the link.
+        columns: { period: 'Period', scope: 'Scope', rules: 'Rules', z: 'z' },
+        hidden: ['team_var', 'project_var', 'dim_var'],
+      },
     )
+      .description('Click a KPI to open its control chart for the same scope, period and range.')
+      .overrideByName('kpi', [{ id: 'links', value: [CONTROL_CHART_LINK] }])
       .height(9)
       .span(alertsSpan(options)),
   );
@@ -74,13 +82,22 @@ export function qualityOverview(options: { alerts: boolean }) {
       tablePanel(
         'Firing alerts',
         `
-        SELECT started_at, severity, title, kpi, if(team = '', 'organisation', team) AS scope, project, chart_path
+        SELECT started_at, severity, title, kpi, if(team = '', 'organisation', team) AS scope, project, grain,
+               chart_path, if(team = '', 'All', team) AS team_var, if(project = '', 'All', project) AS project_var,
+               if(dim = '', 'none', dim) AS dim_var
         FROM alerts FINAL
         WHERE state = 'firing' AND ('\${team}' = '${ALL}' OR team = '\${team}')
         ORDER BY started_at DESC
         LIMIT 100`,
-        { columns: { started_at: 'Since', severity: 'Severity', title: 'Alert', scope: 'Scope' } },
+        {
+          columns: { started_at: 'Since', severity: 'Severity', title: 'Alert', scope: 'Scope' },
+          hidden: ['team_var', 'project_var', 'dim_var'],
+        },
       )
+        .description(
+          'Alerts firing now (signal, objective and data-quality classes). Click the KPI of a signal or objective alert to open its control chart.',
+        )
+        .overrideByName('kpi', [{ id: 'links', value: [CONTROL_CHART_LINK] }])
         .height(9)
         .span(12),
     );
