@@ -9,6 +9,8 @@ import {
   type Receiver,
   startReceiver,
 } from '@shewhart/alerts';
+import { createLogger, loadConfig } from '@shewhart/config';
+import { type EmbeddedRuntime, startEmbedded } from '@shewhart/runtime';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ev, startTestRuntime } from './support/embedded.js';
 import { eventually } from './support/wait.js';
@@ -19,7 +21,9 @@ import { eventually } from './support/wait.js';
  * alert exhaust their 2 attempts and stay failed. A re-send through the API while it is still down
  * runs a new round of 2 and fails again; once it is up, `alerts deliveries retry --all-failed` re-sends
  * both and they arrive — always under their own delivery id, with the attempt count and the re-sends
- * kept truthful. Unknown ids answer 404 naming them; a delivery that is not failed, 409.
+ * kept truthful. Unknown ids answer 404 naming them; a delivery that is not failed, 409. Then, with no
+ * server running, the command re-sends the failed resolutions straight in the data directory: they
+ * stay pending, and the next `start` on that directory sends them.
  */
 const SECRET = 'retry-test-secret';
 process.env.SHEWHART_TEST_RETRY_SECRET = SECRET;
@@ -27,7 +31,11 @@ process.env.SHEWHART_TEST_RETRY_SECRET = SECRET;
 let up = false;
 let receiver: Receiver;
 let rt: Awaited<ReturnType<typeof startTestRuntime>>;
+/** The second start on the same data directory (the last test). */
+let restarted: EmbeddedRuntime | undefined;
+let stopped = false;
 let dir: string;
+let file: string;
 
 const DAY = 86_400_000;
 const now = new Date();
@@ -37,7 +45,7 @@ const WEEK0 = today - ((new Date(today).getUTCDay() + 6) % 7) * DAY - 30 * 7 * D
 beforeAll(async () => {
   receiver = await startReceiver({ secret: SECRET, respond: () => (up ? 204 : 503) });
   dir = mkdtempSync(join(tmpdir(), 'shewhart-alerts-retry-'));
-  const file = join(dir, 'shewhart.yaml');
+  file = join(dir, 'shewhart.yaml');
   writeFileSync(
     file,
     `version: 2
@@ -69,7 +77,9 @@ alerts:
 });
 
 afterAll(async () => {
-  await rt?.dispose();
+  await restarted?.shutdown();
+  if (stopped) rmSync(rt.dataDir, { recursive: true, force: true });
+  else await rt?.dispose();
   await receiver?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -253,4 +263,74 @@ it('re-sends failed deliveries under the same delivery id, with a new round of a
     ].sort(),
   );
   expect((await cli('alerts', 'deliveries', '--failed', '--url', rt.url)).code).toBe(0);
+});
+
+it('with no server running, a re-send waits pending in the data directory and the next start sends it', async () => {
+  // Eight quiet weeks end the episode; the receiver is down again, so both resolutions fail.
+  up = false;
+  const events = [];
+  for (let w = 21; w < 29; w++) {
+    for (let k = 0; k < 10; k++) {
+      events.push(
+        ev(
+          'delivery.deployment',
+          { deploymentId: `r-${w}-${k}`, environment: 'production', status: k < 2 ? 'failed' : 'success' },
+          { time: new Date(WEEK0 + (w * 7 + (k % 5)) * DAY + 3_600_000).toISOString(), team: 'alpha' },
+        ),
+      );
+    }
+  }
+  expect((await rt.post(events)).status).toBe(202);
+  expect((await post('/v1/baselines/refresh', {})).status).toBe(200);
+  const r = await rt.alerting?.evaluateNow();
+  expect(r?.resolved).toBe(1);
+  const ids = (r?.deliveries ?? []).map((d) => d.deliveryId);
+  expect(ids).toHaveLength(2);
+  const m = await settled(ids);
+  for (const id of ids)
+    expect(m.get(id)).toMatchObject({ state: 'failed', transition: 'resolved', attempts: 2 });
+
+  // The server stops; the command opens the directory itself. Nothing runs deliveries there, so it says
+  // they wait for the next start — and refuses what is not failed just as the API does.
+  await rt.shutdown();
+  stopped = true;
+  up = true;
+  const one = await cli('alerts', 'deliveries', 'retry', ids[0] as string, '--data', rt.dataDir, '--by', 'x');
+  expect(one.code).toBe(0);
+  expect(one.out).toContain('re-sent 1 failed delivery');
+  const conflict = await cli('alerts', 'deliveries', 'retry', ids[0] as string, '--data', rt.dataDir);
+  expect(conflict.code).not.toBe(0);
+  expect(conflict.err).toContain(`delivery ${ids[0]} is still pending`);
+  const rest = await cli('alerts', 'deliveries', 'retry', '--all-failed', '--data', rt.dataDir);
+  expect(rest.code).toBe(0);
+  expect(rest.out).toContain('re-sent 1 failed delivery');
+  expect(rest.out).toContain(ids[1]);
+  expect(rest.out).toContain('pending: `shewhart start` (or a worker) sends them when it starts');
+  expect(receiver.messages.filter((x) => x.body.status === 'resolved')).toHaveLength(4);
+
+  // The next start on the directory resumes them: each arrives under its own id, signed.
+  restarted = await startEmbedded({
+    config: loadConfig({
+      SHEWHART_DATA_DIR: rt.dataDir,
+      PORT: '0',
+      SHEWHART_CONFIG: file,
+      SHEWHART_BASELINE_REFRESH_MS: '600000',
+      SHEWHART_ALERT_EVALUATE_MS: '600000',
+    }),
+    logger: createLogger('silent', { pretty: false }),
+  });
+  const client = restarted.storage.warehouse.client;
+  const done = await eventually(
+    'the resumed re-sends',
+    async () => {
+      const rows = await listDeliveries(client, { ids });
+      return rows.length === 2 && rows.every((d) => d.state === 'delivered') ? rows : undefined;
+    },
+    30_000,
+  );
+  for (const d of done) expect(d).toMatchObject({ attempts: 3, roundStart: 2, retries: 1, lastStatus: 204 });
+  for (const id of ids) {
+    expect(arrivals(id)).toHaveLength(3);
+    expect(arrivals(id).every((x) => x.signatureOk === true && x.body.status === 'resolved')).toBe(true);
+  }
 });
