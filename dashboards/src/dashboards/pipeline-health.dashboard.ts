@@ -134,11 +134,11 @@ export function pipelineHealth(options: { rejections: boolean }) {
     ),
   )
     .withPanel(
-      promStat('Dead letters in the range', `sum(increase(${DEAD_LETTERS}[$__range]))`, {
+      promStat('Dead letters in the range', `round(sum(increase(${DEAD_LETTERS}[$__range])))`, {
         warn: 1,
         crit: 100,
         description:
-          'Events the workers could not store after SHEWHART_DLQ_ATTEMPTS attempts, published to the dead-letter topic and recorded as refused (counter increase over the dashboard range, across workers and restarts).',
+          'Events the workers could not store after SHEWHART_DLQ_ATTEMPTS attempts, published to the dead-letter topic and recorded as refused (counter increase over the dashboard range, across workers and restarts; Prometheus extrapolates an increase to the range edges, so it is rounded).',
       })
         .height(5)
         .span(6),
