@@ -12,7 +12,7 @@ import {
 } from '@shewhart/alerts';
 import { RedisLock } from '@shewhart/bus';
 import { loadConfig } from '@shewhart/config';
-import { evaluationLock } from '@shewhart/runtime';
+import { evaluationLock, requeueOnly } from '@shewhart/runtime';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ev, startTestRuntime } from './support/embedded.js';
 import { eventually } from './support/wait.js';
@@ -76,6 +76,21 @@ it('the lock is shared by the processes of one ClickHouse server, and absent on 
   );
   expect(lock).toBeInstanceOf(RedisLock);
   void lock?.close();
+});
+
+it('a process without alerting re-queues re-sends through BullMQ only where the workers run it', async () => {
+  const server = loadConfig({ CLICKHOUSE_URL: 'http://127.0.0.1:8123', REDIS_URL: REDIS });
+  const queue = requeueOnly(server, rt.storage);
+  expect(queue?.kind).toBe('bullmq');
+  await queue?.close();
+  // An embedded directory: the row waits, pending, for the next start (no queue to hand it to).
+  expect(requeueOnly(loadConfig({ SHEWHART_DATA_DIR: rt.dataDir }), rt.storage)).toBeUndefined();
+  expect(
+    requeueOnly(
+      loadConfig({ CLICKHOUSE_URL: 'http://127.0.0.1:8123', SHEWHART_ALERT_QUEUE: 'inline' }),
+      rt.storage,
+    ),
+  ).toBeUndefined();
 });
 
 it('two evaluators take turns under the Redis lock: one transition, one delivery, sent once', async () => {
