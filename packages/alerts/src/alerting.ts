@@ -187,7 +187,11 @@ export class Alerting {
       // its transitions stored (ids are derived from the data), so it adds none of its own. Waiting
       // rather than skipping: the one that waits may have been asked for after newer data arrived.
       const lock = this.options.lock;
-      const r = lock ? await lock.run((held) => evaluate(held)) : await evaluate();
+      // A process closing while it waited for its turn evaluates nothing when the turn comes.
+      const r = lock
+        ? await lock.run((held) => (this.#closed ? Promise.resolve(undefined) : evaluate(held)))
+        : await evaluate();
+      if (!r) return undefined;
       if (r.opened + r.resolved > 0 || r.failed.length > 0)
         this.options.logger?.info(
           {
