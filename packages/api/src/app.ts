@@ -109,6 +109,8 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     transform: jsonSchemaTransform,
   });
   const auth = new Authenticator(options.auth, options.internalToken);
+    transformObject: (documents) =>
+      'openapiObject' in documents ? optionalBodies(documents.openapiObject) : documents.swaggerObject,
 
   // While closing, answer in-flight requests with `Connection: close` so keep-alive sockets end with
   // their response and close() returns as soon as the last acknowledgement was sent.
@@ -240,4 +242,21 @@ function clientErrorHandler(error: ConnectionError, socket: Socket): void {
     );
   }
   socket.destroy();
+}
+
+/**
+ * @fastify/swagger marks every request body required. A body schema that also accepts null (a POST that
+ * may come with no body at all, e.g. a re-send) is optional: say so in the document.
+ */
+function optionalBodies<T extends { paths?: Record<string, unknown> }>(doc: T): T {
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(item as Record<string, unknown>)) {
+      const body = (operation as { requestBody?: { required?: boolean; content?: Record<string, unknown> } })
+        ?.requestBody;
+      const schema = (body?.content?.['application/json'] as { schema?: { anyOf?: { type?: unknown }[] } })
+        ?.schema;
+      if (body && schema?.anyOf?.some((s) => s.type === 'null')) body.required = false;
+    }
+  }
+  return doc;
 }
