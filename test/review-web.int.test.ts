@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { refreshAll } from '@shewhart/baselines';
 import { generateDemo } from '@shewhart/cli/demo';
-import { loadObjectivesFile, ObjectiveService } from '@shewhart/objectives';
-import { PackScheduler } from '@shewhart/report';
+import { loadObjectivesFile, ObjectiveService, seriesQuery } from '@shewhart/objectives';
+import { PackScheduler, refreshObjectiveSeries } from '@shewhart/report';
+import { queryKpiBatch, WebView } from '@shewhart/web';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, visit } from './support/browser.js';
@@ -52,6 +53,12 @@ const post = (path: string, body: unknown) =>
     body: JSON.stringify(body),
   });
 
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
+}
+
 function table(pack: Pack, id: string): Table {
   for (const s of pack.sections)
     for (const b of s.blocks) if (b.kind === 'table' && b.id === id) return b as Table;
@@ -65,6 +72,8 @@ beforeAll(async () => {
     expect((await rt.post(events.slice(i, i + 5_000))).status).toBe(202);
   // Baselines and signals are stored by a refresh (charts only read them), as `start --demo` does.
   await refreshAll(rt.storage.states, { grains: ['week'] });
+  // …and the objectives' own series (monthly, quarterly), as the refresher does after each refresh.
+  await refreshObjectiveSeries(rt.storage.states, loadObjectivesFile(CONFIG));
   browser = await launchBrowser();
 }, 600_000);
 afterAll(async () => {
@@ -117,15 +126,37 @@ describe('the review pack', () => {
     expect(csat?.[QUARTER]).toBe(point?.value);
   });
 
-  it("gives the payments team's process change its improvement verdict", () => {
+  it("judges the payments team's process change at the grain of each objective", async () => {
     const verdicts = table(pack, 'improvement-verdicts').rows;
+    // Change failure rate is judged per month (its objective's period): the change of 2026-02-09 starts
+    // the March stage, and by the end of Q3 seven months have closed, one short of the eight needed.
     const cfr = verdicts.find((v) => v.kpi === 'change_failure_rate' && v.scope === 'payments');
-    expect(cfr?.verdict).toBe('improved');
-    expect(cfr?.stageFrom).toBe('2026-02-09');
-    expect(cfr?.nAfter as number).toBeGreaterThanOrEqual(8);
-    expect(cfr?.pOneSided as number).toBeLessThan(0.05);
-    expect(cfr?.effect as number).toBeGreaterThanOrEqual(5); // the objective's minimum practical effect
-    expect(cfr?.spcRules).not.toBe('');
+    expect(cfr).toMatchObject({ grain: 'month', stageFrom: '2026-03-01', nAfter: 7 });
+    expect(cfr?.verdict).toBe('insufficient-data');
+    expect(cfr?.reasons).toContain('only 7 closed point(s) after the change');
+    // Lead time is judged per week (its objective's period): improved on all three criteria.
+    const lt = verdicts.find((v) => v.kpi === 'lead_time_for_changes' && v.scope === 'payments');
+    expect(lt).toMatchObject({ grain: 'week', stageFrom: '2026-02-09' });
+    expect(lt?.verdict).toBe('improved');
+    expect(lt?.nAfter as number).toBeGreaterThanOrEqual(8);
+    expect(lt?.pOneSided as number).toBeLessThan(0.05);
+    expect(lt?.effect as number).toBeGreaterThanOrEqual(8); // the objective's minimum practical effect
+    expect(lt?.spcRules).not.toBe('');
+    // The medians are those of the chart API's points of the same series, as of the quarter's end.
+    for (const v of [cfr, lt]) {
+      const doc = (await (
+        await fetch(
+          `${rt.url}/v1/kpis/${v?.kpi}/chart?team=payments&period=${v?.grain}&to=2026-09-30&asOf=${AS_OF}`,
+        )
+      ).json()) as {
+        stages: { from: string }[];
+        points: { value: number; stage: number; open?: boolean }[];
+      };
+      const k = doc.stages.findIndex((s) => s.from === v?.stageFrom);
+      const after = doc.points.filter((p) => p.stage === k && !p.open).map((p) => p.value);
+      expect(after).toHaveLength(v?.nAfter as number);
+      expect(v?.medianAfter).toBe(median(after));
+    }
   });
 
   it('evaluates the objectives, with a seeded prediction', () => {
@@ -222,6 +253,58 @@ describe('the schedule', () => {
   }, 300_000);
 });
 
+describe("the web view's data", () => {
+  const objectives = () => new ObjectiveService(rt.storage.states, loadObjectivesFile(CONFIG));
+
+  it("reads the objectives' series in one statement, with the KPI API's numbers", async () => {
+    const list = objectives().objectives;
+    const series = await queryKpiBatch(
+      rt.storage.states,
+      list.map((o) => ({ kpi: o.kpi, query: seriesQuery(o, { from: '2026-01-01', asOf: AS_OF }) })),
+    );
+    expect(series).toHaveLength(11);
+    for (const [i, o] of list.entries()) {
+      const q = new URLSearchParams(seriesQuery(o, { from: '2026-01-01', asOf: AS_OF }));
+      const api = (await (await fetch(`${rt.url}/v1/kpis/${o.kpi}?${q}`)).json()) as { points: unknown[] };
+      expect(series[i]?.points.length, o.id).toBeGreaterThan(0);
+      expect(series[i]?.points, o.id).toEqual(api.points);
+    }
+  });
+
+  it('keeps the tiles a refresh prepared until the next preparation, and the lists current', async () => {
+    // Versions read for every request (the server's view reads them at most every 500 ms).
+    const view = new WebView({ states: rt.storage.states, objectives: objectives() }, { versionTtlMs: 0 });
+    await view.prepare();
+    const prepared = await view.overview();
+    expect(prepared.tiles).toHaveLength(11);
+    // New data: the lists are read again, the tiles stay those of the last preparation…
+    const res = await post('/v1/review-actions', {
+      quarter: '2026-Q3',
+      kind: 'improvement',
+      title: 'Look at the overview',
+      owner: 'qm',
+    });
+    expect(res.status).toBe(201);
+    const after = await view.overview();
+    expect(after).not.toBe(prepared);
+    expect(after.asOf).toBe(prepared.asOf);
+    expect(after.tiles).toBe(prepared.tiles);
+    // …until the refresher prepares again.
+    await view.prepare();
+    expect((await view.overview()).asOf.getTime()).toBeGreaterThan(prepared.asOf.getTime());
+    await view.close();
+  });
+
+  it("stores the limits of a monthly objective's own chart", async () => {
+    const doc = (await (
+      await fetch(`${rt.url}/v1/kpis/change_failure_rate/chart?team=payments&period=month`)
+    ).json()) as { note: string | null; stages: { center: number | null; status: string }[] };
+    expect(doc.note).toBeNull();
+    expect(doc.stages.length).toBe(2);
+    for (const s of doc.stages) expect(s.center).not.toBeNull();
+  });
+});
+
 describe('the web view in a real browser', () => {
   const pages: [string, string, RegExp][] = [
     ['overview', '/', /Quality overview/],
@@ -276,6 +359,27 @@ describe('the web view in a real browser', () => {
     await v.page.waitForURL(/\/charts\?/);
     expect(await v.page.locator('h1').textContent()).toContain('Change failure rate — payments, per month');
     expect(await v.page.locator('figure svg').count()).toBe(1);
+    // The monthly chart has its stored limits: no "nothing stored" note, a centre line per stage.
+    expect(await v.page.locator('p.note').count()).toBe(0);
+    const stages = v.page.locator('table', { hasText: 'Stages and their limits' }).locator('tbody tr');
+    expect(await stages.count()).toBe(2);
+    for (const row of await stages.all())
+      expect(await row.locator('td').nth(3).textContent()).not.toBe('n/a');
+    await v.page.context().close();
+  });
+
+  it('lists the series with recent signals by KPI name, one row each', async () => {
+    const v = await visit(browser, `${rt.url}/`, { origin: rt.url });
+    const signals = v.page.locator('section[aria-labelledby="h-signals"]');
+    expect(await signals.locator('caption').textContent()).toMatch(/^Series with special-cause signals/);
+    const rows = await signals
+      .locator('tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.children].slice(0, 3).map((c) => c.textContent)));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(new Set(rows.map((r) => r.join('|'))).size).toBe(rows.length);
+    // KPI names, not ids; and the rules explained beside the table.
+    for (const [kpi] of rows) expect(kpi).not.toMatch(/_/);
+    expect(await signals.textContent()).toMatch(/Rules: .*\(WE1\)/);
     await v.page.context().close();
   });
 

@@ -55,6 +55,8 @@ export interface HttpAppOptions {
   states?: EntityStates;
   objectives?: ObjectiveService;
   refresher?: BaselineRefresher;
+  /** Registers work to run after each refresh of `refresher` (the web view prepares its pages there). */
+  onRefreshed?: (hook: () => Promise<void>) => void;
   /** The `sources` section and the secrets it names: the webhook routes (docs/connectors/). */
   sources?: { config: SourcesConfig; secrets: SourceSecrets };
   /** Where re-sent alert deliveries go (POST /v1/alerts/deliveries/:id/retry). */
@@ -201,7 +203,11 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       registerKpiRoutes(app, ctx);
       registerBaselineRoutes(app, ctx);
       registerReportRoutes(app, ctx);
-      registerWebRoutes(app, { ...ctx, check: (a, x) => auth.check(a, x) });
+      registerWebRoutes(app, {
+        ...ctx,
+        check: (a, x) => auth.check(a, x),
+        ...(options.onRefreshed ? { onRefreshed: options.onRefreshed } : {}),
+      });
       registerAlertRoutes(app, ctx);
     }
     const publicRoute = { config: { access: 'public' as const }, schema: { hide: true } };

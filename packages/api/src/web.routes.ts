@@ -1,15 +1,10 @@
 import { type ListedAlert, listAlerts, recordAck } from '@shewhart/alerts';
-import { addAction, listActions, listPacks, loadPack, NewAction } from '@shewhart/report';
+import { addAction, loadPack, NewAction } from '@shewhart/report';
 import {
   type AlertsPort,
-  cleanQuery,
-  dataVersion,
   errorPage,
-  loadChartPage,
-  loadOverview,
   loginForm,
   PAGE_CSP,
-  PageCache,
   page,
   renderAlertsPage,
   renderChartPage,
@@ -17,6 +12,7 @@ import {
   renderPackPage,
   renderReportsPage,
   type WebAlert,
+  WebView,
 } from '@shewhart/web';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -57,6 +53,11 @@ export function browserAuthorization(request: FastifyRequest): string | undefine
 export interface WebRoutesContext extends QueryContext {
   /** The app's authentication check, to tell a page whether its user may decide (acknowledge, record). */
   check: (authorization: string | undefined, access: Access) => Verdict;
+  /**
+   * Registers work to run after each baseline and signal refresh of this process (the embedded runtime's
+   * refresher): the web view prepares its pages there. Absent where no refresher runs (the scaled collector).
+   */
+  onRefreshed?: (hook: () => Promise<void>) => void;
 }
 
 const Optional = (max: number) => z.string().max(max).optional();
@@ -83,10 +84,17 @@ const PackParams = z.object({
  */
 export function registerWebRoutes(app: FastifyInstance, routes: WebRoutesContext): void {
   const ctx = { ...routes, alerts: alertsPort(routes) };
-  // Pages already built for the current data are served from memory (cache.ts in @shewhart/web).
-  const cache = new PageCache();
-  const cached = async <T>(key: string, load: () => Promise<T>) =>
-    cache.get(key, await dataVersion(ctx.states.client), load);
+  // Pages already built for the current data are served from memory; the refresher prepares them
+  // (view.ts in @shewhart/web). A GET only reads.
+  const view = new WebView(ctx, { logger: app.log });
+  if (routes.onRefreshed) {
+    routes.onRefreshed(() => view.prepare());
+    app.addHook('onReady', async () => {
+      void view.prepare();
+      view.prepareDaily();
+    });
+  }
+  app.addHook('onClose', () => view.close());
   void app.register(async (web) => {
     web.addContentTypeParser(
       'application/x-www-form-urlencoded',
@@ -140,44 +148,40 @@ export function registerWebRoutes(app: FastifyInstance, routes: WebRoutesContext
     const alerts = ctx.alerts !== undefined;
 
     r.get('/', pageRoute('read'), async (request, reply) => {
-      const o = await withinDeadline(
-        ctx.requestTimeoutMs,
-        () => cached('overview', () => loadOverview(ctx)),
-        { catchUp: ctx.states },
-      );
-      return reply.type(html).send(renderOverview(o, { alerts, signedIn: who(request).signedIn }));
+      const o = await withinDeadline(ctx.requestTimeoutMs, () => view.overview(), {
+        catchUp: ctx.states,
+      });
+      const signedIn = who(request).signedIn;
+      return reply
+        .type(html)
+        .send(view.render(o, `${signedIn}`, () => renderOverview(o, { alerts, signedIn })));
     });
 
     r.get(
       '/charts',
       { ...pageRoute('read'), schema: { hide: true, querystring: ChartPageQuery } },
       async (request, reply) => {
-        const p = await withinDeadline(
-          ctx.requestTimeoutMs,
-          () => {
-            const q = cleanQuery(request.query);
-            return cached(`chart:${JSON.stringify(q)}`, () => loadChartPage(ctx, q));
-          },
-          { catchUp: ctx.states },
-        );
-        return reply.type(html).send(renderChartPage(p, { alerts, signedIn: who(request).signedIn }));
+        const p = await withinDeadline(ctx.requestTimeoutMs, () => view.chartPage(request.query), {
+          catchUp: ctx.states,
+        });
+        const signedIn = who(request).signedIn;
+        return reply
+          .type(html)
+          .send(view.render(p, `${signedIn}`, () => renderChartPage(p, { alerts, signedIn })));
       },
     );
 
     r.get('/alerts', pageRoute('read'), async (request, reply) => {
-      const port = ctx.alerts;
-      const [firing, resolved] = port
-        ? await withinDeadline(ctx.requestTimeoutMs, () =>
-            Promise.all([
-              port.list({ state: 'firing', limit: 200 }),
-              port.list({ state: 'resolved', limit: 50 }),
-            ]),
-          )
-        : [null, []];
+      const lists = await withinDeadline(ctx.requestTimeoutMs, () => view.alerts());
+      const [firing, resolved] = lists;
       const w = who(request);
       return reply
         .type(html)
-        .send(renderAlertsPage(firing, resolved, { signedIn: w.signedIn, canAck: w.canDecide }));
+        .send(
+          view.render(lists, `${w.signedIn}|${w.canDecide}`, () =>
+            renderAlertsPage(firing, resolved, { signedIn: w.signedIn, canAck: w.canDecide }),
+          ),
+        );
     });
 
     r.post(
@@ -194,29 +198,33 @@ export function registerWebRoutes(app: FastifyInstance, routes: WebRoutesContext
         if (!ctx.alerts) throw new ApiError('not_found', 'alerts are not part of this deployment');
         const body = request.body as { by: string; note: string };
         await ctx.alerts.acknowledge(request.params.id, body.by, body.note);
+        view.invalidate();
         return reply.redirect(`/alerts#${encodeURIComponent(request.params.id)}`, 303);
       },
     );
 
     r.get('/reports', pageRoute('read'), async (request, reply) => {
-      const packs = await withinDeadline(ctx.requestTimeoutMs, () => listPacks(ctx.states.client));
-      return reply.type(html).send(renderReportsPage(packs, { alerts, signedIn: who(request).signedIn }));
+      const packs = await withinDeadline(ctx.requestTimeoutMs, () => view.packs());
+      const signedIn = who(request).signedIn;
+      return reply
+        .type(html)
+        .send(view.render(packs, `${signedIn}`, () => renderReportsPage(packs, { alerts, signedIn })));
     });
 
     r.get(
       '/reports/:id',
       { ...pageRoute('read'), schema: { hide: true, params: PackParams } },
       async (request, reply) => {
-        const [pack, actions] = await withinDeadline(ctx.requestTimeoutMs, () =>
-          Promise.all([
-            loadPack(ctx.states.client, request.params.id),
-            listActions(ctx.states.client, { packId: request.params.id }),
-          ]),
-        );
+        const loaded = await withinDeadline(ctx.requestTimeoutMs, () => view.pack(request.params.id));
+        const [pack, actions] = loaded;
         const w = who(request);
         return reply
           .type(html)
-          .send(renderPackPage(pack, actions, { alerts, signedIn: w.signedIn, canDecide: w.canDecide }));
+          .send(
+            view.render(loaded, `${w.signedIn}|${w.canDecide}`, () =>
+              renderPackPage(pack, actions, { alerts, signedIn: w.signedIn, canDecide: w.canDecide }),
+            ),
+          );
       },
     );
 
@@ -254,6 +262,7 @@ export function registerWebRoutes(app: FastifyInstance, routes: WebRoutesContext
           throw new ApiError('invalid', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
         }
         await addAction(ctx.states.client, parsed.data);
+        view.invalidate();
         return reply.redirect(`/reports/${encodeURIComponent(pack.id)}#h-outputs`, 303);
       },
     );

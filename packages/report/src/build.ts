@@ -40,7 +40,40 @@ const CONFORMITY_KPIS = [
 ];
 const CAPA_KPIS = ['capa_on_time', 'capa_effectiveness', 'capa_closure_time', 'capa_recurrence_rate'];
 const PHASES = ['requirements', 'design', 'code', 'test'];
-const VERDICT_GRAIN: Grain = 'week';
+/** A KPI's default chart grain (`GET /v1/kpis/:id/chart` without `period`): verdicts of KPIs with no objective. */
+const DEFAULT_GRAIN: Grain = 'week';
+
+/**
+ * The series a process change is judged on (docs/methods.md §6.4), at the grain the KPI is charted and
+ * judged at: each objective's own series (KPI, scope, unit or phase, period) for the KPIs with an
+ * objective in the change's scope — `kpi: "*"`: every KPI with one — and the KPI's default weekly chart
+ * for a named KPI without one.
+ */
+function verdictSeries(
+  change: { kpi: string; project: string },
+  team: string,
+  objectives: readonly { objective: { kpi: string }; series: SeriesRef | null }[],
+): SeriesRef[] {
+  const refs = new Map<string, SeriesRef>();
+  for (const o of objectives) {
+    const s = o.series;
+    if (!s || s.team !== team) continue;
+    if (change.kpi !== '*' && (s.kpi !== change.kpi || s.project !== change.project)) continue;
+    if (findKpi(s.kpi)) refs.set(seriesId(s), s);
+  }
+  const def = findKpi(change.kpi);
+  if (change.kpi !== '*' && refs.size === 0 && def) {
+    const ref: SeriesRef = {
+      kpi: change.kpi,
+      team,
+      project: change.project,
+      dim: def.dimension?.default ?? '',
+      grain: DEFAULT_GRAIN,
+    };
+    refs.set(seriesId(ref), ref);
+  }
+  return [...refs.values()];
+}
 
 const TITLES: Record<SectionId, [string, string]> = {
   a: ['9.3.2 a)', 'Status of actions from previous management reviews'],
@@ -144,35 +177,16 @@ export async function buildReviewPack(sources: PackSources, options: BuildOption
   const changes = await processChanges(sources.states, q, team);
   const verdicts: ChangeVerdict[] = [];
   for (const c of changes) {
-    const kpis =
-      c.kpi === '*'
-        ? [
-            ...new Set(
-              objectives
-                .filter((o) => (o.series?.team ?? '') === (c.team === 'default' ? '' : c.team))
-                .map((o) => o.objective.kpi),
-            ),
-          ]
-        : [c.kpi];
-    for (const kpi of kpis) {
-      const def = findKpi(kpi);
-      if (!def) continue;
-      const t = c.team === 'default' ? '' : c.team;
-      const ref: SeriesRef = {
-        kpi,
-        team: t,
-        project: c.project,
-        dim: def.dimension?.default ?? '',
-        grain: VERDICT_GRAIN,
-      };
+    const t = c.team === 'default' ? '' : c.team;
+    for (const ref of verdictSeries(c, t, objectives)) {
       const doc = await ctx.chart(ref);
       if (!doc) continue;
       verdicts.push(
         changeVerdict(
-          { ...c, kpi, team: t },
+          { ...c, kpi: ref.kpi, team: t, dim: ref.dim },
           doc,
           ctx.asOf,
-          minEffectFor(sources.objectives, kpi, t || undefined, c.project || undefined),
+          minEffectFor(sources.objectives, ref.kpi, t || undefined, c.project || undefined),
         ),
       );
     }
@@ -506,12 +520,13 @@ export async function buildReviewPack(sources: PackSources, options: BuildOption
       {
         kind: 'table',
         id: 'improvement-verdicts',
-        caption: `Improvement verdicts for the process changes recorded up to the end of ${q.id} (ISO 9001 10.3; docs/methods.md §6.4), per ${VERDICT_GRAIN} on the stored series`,
+        caption: `Improvement verdicts for the process changes recorded up to the end of ${q.id} (ISO 9001 10.3; docs/methods.md §6.4), on the stored series at the grain each KPI is judged at: its objective's period, or per ${DEFAULT_GRAIN} for a KPI without an objective`,
         columns: [
           { key: 'changeId', label: 'Change', format: 'text' },
           { key: 'date', label: 'Recorded', format: 'date' },
           { key: 'kpi', label: 'KPI', format: 'text' },
           { key: 'scope', label: 'Scope', format: 'text' },
+          { key: 'grain', label: 'Per', format: 'text' },
           { key: 'stageFrom', label: 'New stage', format: 'date' },
           { key: 'nBefore', label: 'Points before', format: 'int' },
           { key: 'nAfter', label: 'Points after', format: 'int' },
@@ -530,6 +545,8 @@ export async function buildReviewPack(sources: PackSources, options: BuildOption
           date: v.time.slice(0, 10),
           kpi: v.kpi,
           scope: scopeText(v.team, v.project),
+          grain: v.grain,
+          dim: v.dim,
           stageFrom: v.stageFrom,
           nBefore: v.nBefore,
           nAfter: v.nAfter,
@@ -647,7 +664,7 @@ export async function buildReviewPack(sources: PackSources, options: BuildOption
         predictionIterations: PREDICTION_ITERATIONS,
         predictionSeed: 'FNV-1a 32-bit hash of the objective id',
         verdictTest: 'Mann–Whitney U, one-sided, α = 0.05; Hodges–Lehmann shift',
-        verdictGrain: VERDICT_GRAIN,
+        verdictGrain: `the objective's period (KPI, scope, unit or phase); per ${DEFAULT_GRAIN} for a KPI without an objective`,
         trendQuarters: trend.map((t) => t.id).join(', '),
         previousQuarter: prev.id,
       },

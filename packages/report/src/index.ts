@@ -1,6 +1,8 @@
+export { describeRules, type RuleName } from '@shewhart/spc';
 export * from './build.js';
 export * from './bullmq.schedule.js';
 export * from './context.js';
+export * from './objective-series.js';
 export * from './pack.js';
 export * from './quarter.js';
 export { formatCell, formatNumber } from './render/format.js';

@@ -182,6 +182,9 @@ export interface ChangeVerdict {
   kpi: string;
   team: string;
   project: string;
+  /** The unit or phase of the series (KPIs with a dimension), else ''. */
+  dim: string;
+  /** The grain of the series judged: the objective's period, or the KPI's default (week). */
   grain: Grain;
   stageFrom: string | null;
   nBefore: number;
@@ -206,7 +209,15 @@ export interface ChangeVerdict {
  * Fewer than 8 closed points after the change: insufficient data.
  */
 export function changeVerdict(
-  change: { changeId: string; description: string; time: Date; kpi: string; team: string; project: string },
+  change: {
+    changeId: string;
+    description: string;
+    time: Date;
+    kpi: string;
+    team: string;
+    project: string;
+    dim?: string;
+  },
   doc: ChartDocument,
   asOf: Date,
   minEffect: number,
@@ -220,6 +231,7 @@ export function changeVerdict(
     kpi: change.kpi,
     team: change.team,
     project: change.project,
+    dim: change.dim ?? '',
     grain,
     minEffect,
     alpha: 0.05,

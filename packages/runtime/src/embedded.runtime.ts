@@ -8,7 +8,7 @@ import { SOURCES_SECTION, webhookSources } from '@shewhart/connectors';
 import { createEventsHandler, ingestMetrics } from '@shewhart/ingest';
 import { backgroundCatchUp } from '@shewhart/kpi';
 import { OBJECTIVES_SECTION, ObjectiveService, recordObjectives } from '@shewhart/objectives';
-import { PackScheduler } from '@shewhart/report';
+import { PackScheduler, refreshObjectiveSeries } from '@shewhart/report';
 import { EventStore } from '@shewhart/warehouse';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -92,10 +92,24 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
           deployment: 'embedded',
         })
       : undefined;
+    // After each refresh: the objectives' own series (a monthly objective's monthly chart), then what
+    // registered for it (the web view prepares its pages), then alert evaluation.
+    const afterRefresh: (() => Promise<void>)[] = [];
     const refresher = new BaselineRefresher(states, {
       logger,
       delayMs: config.baselineRefreshMs,
-      ...(alerting ? { onRefreshed: () => alerting.afterRefresh() } : {}),
+      onRefreshed: async () => {
+        if (objectives?.length) {
+          const r = await refreshObjectiveSeries(states, objectives).catch((error: unknown) => {
+            logger.warn({ err: error }, 'objective series refresh failed');
+            return undefined;
+          });
+          for (const f of r?.failed ?? [])
+            logger.warn({ series: f.key, error: f.error }, 'objective series refresh failed');
+        }
+        for (const hook of afterRefresh) await hook();
+        await alerting?.afterRefresh();
+      },
     });
     const store = new EventStore(warehouse.client, {
       // Writers sharing a server flush one at a time (the duplicate check, insert and derive).
@@ -146,6 +160,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
       isReady: () => ready,
       states,
       refresher,
+      onRefreshed: (hook) => afterRefresh.push(hook),
       objectives: objectiveService,
       sources,
       ...(alerting ? { alertDeliveries: alerting.deliveries } : {}),

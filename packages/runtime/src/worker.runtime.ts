@@ -17,7 +17,7 @@ import {
 } from '@shewhart/ingest';
 import { backgroundCatchUp } from '@shewhart/kpi';
 import { OBJECTIVES_SECTION, ObjectiveService, recordObjectives } from '@shewhart/objectives';
-import { PackScheduler, startPackJobs } from '@shewhart/report';
+import { PackScheduler, refreshObjectiveSeries, startPackJobs } from '@shewhart/report';
 import { EventStore } from '@shewhart/warehouse';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -114,6 +114,12 @@ export async function startWorker(options: {
               { series: r.series, newVersions: r.newVersions, signals: r.signals, failed: r.failed.length },
               'baselines refreshed',
             );
+            // The objectives' own series (a monthly objective's monthly chart), as the embedded refresher does.
+            if (file?.objectives?.length) {
+              const o = await refreshObjectiveSeries(states, file.objectives);
+              for (const f of o.failed)
+                logger.warn({ series: f.key, error: f.error }, 'objective series refresh failed');
+            }
           },
         })
       : undefined;

@@ -1,21 +1,40 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 
+/** What pages are built from, as two version strings (see `dataVersions`). */
+export interface DataVersions {
+  /**
+   * KPI values, charts and tiles: stored events, baselines, signals, assignable causes and baseline
+   * decisions, and the UTC day (periods close as time passes; the shortest, a day, closes at midnight).
+   */
+  data: string;
+  /** Alerts and their acknowledgements. */
+  alerts: string;
+  /** Kept review packs and review actions. */
+  reviews: string;
+}
+
+const DATA_TABLES = ['events_raw', 'baselines', 'signals', 'assignable_causes', 'baseline_decisions'];
+const ALERT_TABLES = ['alerts', 'alert_acks'];
+const REVIEW_TABLES = ['review_packs', 'review_actions'];
+
 /**
- * What the pages read changes only when events, baselines, signals, alerts or kept packs change. Their
- * row counts (answered from table metadata, without reading data) make a version: a page built for the
- * same version and within the same minute (periods close as time passes) is served from memory. This keeps
- * a repeated page well under 200 ms on the demo, where its KPI queries alone take several hundred.
+ * What the pages read changes only when rows are added to these tables, or a day passes. Their row counts
+ * (answered from table metadata, without reading data) make the versions a page built earlier is kept
+ * for: one small statement per request.
  */
-export async function dataVersion(client: ClickHouseClient): Promise<string> {
+export async function dataVersions(client: ClickHouseClient, now = new Date()): Promise<DataVersions> {
+  const all = [...DATA_TABLES, ...ALERT_TABLES, ...REVIEW_TABLES];
   const rs = await client.query({
-    query: `SELECT (SELECT count() FROM events_raw) AS e, (SELECT count() FROM signals) AS s,
-                   (SELECT count() FROM baselines) AS b, (SELECT count() FROM alerts) AS a,
-                   (SELECT count() FROM alert_acks) AS k, (SELECT count() FROM review_packs) AS p,
-                   (SELECT count() FROM review_actions) AS r`,
+    query: `SELECT ${all.map((t, i) => `(SELECT count() FROM ${t}) AS c${i}`).join(', ')}`,
     format: 'JSONEachRow',
   });
   const [row] = await rs.json<Record<string, string | number>>();
-  return `${Object.values(row ?? {}).join('.')}@${Math.floor(Date.now() / 60_000)}`;
+  const counts = all.map((_t, i) => String(row?.[`c${i}`] ?? ''));
+  return {
+    data: `${counts.slice(0, DATA_TABLES.length).join('.')}@${now.toISOString().slice(0, 10)}`,
+    alerts: counts.slice(DATA_TABLES.length, DATA_TABLES.length + ALERT_TABLES.length).join('.'),
+    reviews: counts.slice(DATA_TABLES.length + ALERT_TABLES.length).join('.'),
+  };
 }
 
 /** A small map of recent page data by key and version (oldest dropped past `max` entries). */
@@ -26,7 +45,12 @@ export class PageCache {
 
   get<T>(key: string, version: string, load: () => Promise<T>): Promise<T> {
     const hit = this.#entries.get(key);
-    if (hit && hit.version === version) return hit.value as Promise<T>;
+    if (hit && hit.version === version) {
+      // Most recently used last: the oldest entry is dropped first.
+      this.#entries.delete(key);
+      this.#entries.set(key, hit);
+      return hit.value as Promise<T>;
+    }
     const value = load();
     this.#entries.delete(key);
     this.#entries.set(key, { version, value });
@@ -36,5 +60,10 @@ export class PageCache {
     });
     while (this.#entries.size > this.max) this.#entries.delete(this.#entries.keys().next().value as string);
     return value;
+  }
+
+  /** The keys held, most recently used last. */
+  keys(): string[] {
+    return [...this.#entries.keys()];
   }
 }

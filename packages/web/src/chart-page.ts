@@ -40,6 +40,11 @@ export interface ChartPage {
   query: ChartPageQuery;
   doc: ChartDocument;
   teams: string[];
+  /**
+   * Whether the refresher keeps this series' limits and signals current: the weekly chart of a KPI for the
+   * organisation or a team (default unit or phase), and the chart an objective is set on.
+   */
+  kept: boolean;
 }
 
 /** The chart document of the page (as the chart route builds it, objective included). */
@@ -55,7 +60,10 @@ export async function loadChartPage(ctx: WebContext, raw: ChartPageQuery): Promi
     kpiChartOf(ctx.states, kpi, q, objective ? { spec: objective.spec, objective } : {}),
     knownTeams(ctx),
   ]);
-  return { query: { ...query, kpi: kpi.id }, doc, teams };
+  const kept =
+    objective !== undefined ||
+    (q.period === 'week' && !q.project && (q.dimension ?? '') === (kpi.dimension?.default ?? ''));
+  return { query: { ...query, kpi: kpi.id }, doc, teams, kept };
 }
 
 const option = (value: string, label: string, selected: boolean) =>
@@ -79,6 +87,56 @@ ${dim ? `<label for="f-dim">${esc(dim.name)}<select id="f-dim" name="${esc(dim.n
 }
 
 const n = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : formatNumber(v));
+/** A stage's limit: attribute charts' limits vary with the subgroup size (see the points); none without a baseline. */
+const limit = (s: ChartDocument['stages'][number], v: number | null) =>
+  v !== null ? formatNumber(v) : s.status === 'insufficient' || s.center === null ? 'n/a' : 'varies';
+
+/**
+ * What the reader should know about the stored limits. The document's own note promises the next refresh;
+ * for a series the refresher does not keep (another grain, a project, another unit or phase) that would
+ * not come true, so the page says what is kept and how to store this one's limits.
+ */
+function noteHtml(p: ChartPage, note: string | null | undefined): string {
+  if (!note) return '';
+  if (p.kept) return `<p class="note">${esc(note)}</p>`;
+  const none = p.doc.stages.every((s) => s.baselineId === null);
+  const body = JSON.stringify({ grains: [p.doc.period] });
+  return `<p class="note">${
+    none ? 'No limits are stored for this chart' : 'The limits stored for this chart are behind the data'
+  }: the refresher keeps the weekly charts (organisation and each team) and the chart each objective is set on current. <code>POST /v1/baselines/refresh</code> with <code>${esc(body)}</code> stores this grain's limits and signals now (organisation and teams); until then ${
+    none ? 'the points are shown without limits' : 'the limits shown are those stored last'
+  }.</p>`;
+}
+
+function signalText(flagged: ChartDocument['points']): string {
+  if (flagged.length === 0) return "No point signals against its own stage's limits in this range.";
+  const listed = flagged
+    .slice(-12)
+    .map((pt) => `${pt.periodStart} (${pt.rules.join(', ')})`)
+    .join('; ');
+  return `${flagged.length} ${flagged.length === 1 ? 'point signals' : 'points signal'} against ${flagged.length === 1 ? 'its' : 'their'} own stage's limits${flagged.length > 12 ? ', the latest 12' : ''}: ${esc(listed)}.`;
+}
+
+/** Points of a stage that signal against the previous stage's limits: the evidence a process change shifted it. */
+function shiftText(d: ChartDocument): string {
+  const parts = d.stages.flatMap((s, i) => {
+    const signals = s.evidence?.signals ?? [];
+    if (i === 0 || signals.length === 0) return [];
+    const above = signals.filter((x) => x.z > 0).length;
+    const side =
+      above === signals.length
+        ? 'above'
+        : above === 0
+          ? 'below'
+          : `${above} above and ${signals.length - above} below`;
+    return [
+      `stage ${i + 1} (from ${s.from}): ${signals.length} signalling ${signals.length === 1 ? 'point' : 'points'}, ${side} the previous stage's centre (${[...new Set(signals.flatMap((x) => x.rules))].sort().join(', ')})`,
+    ];
+  });
+  return parts.length === 0
+    ? ''
+    : `<p>Evidence of a shift against the previous stage's frozen limits: ${esc(parts.join('; '))}.</p>`;
+}
 
 export function renderChartPage(p: ChartPage, options: { alerts: boolean; signedIn: boolean }): string {
   const d = p.doc;
@@ -90,7 +148,7 @@ export function renderChartPage(p: ChartPage, options: { alerts: boolean; signed
 ${d.stages
   .map(
     (s, i) =>
-      `<tr><th scope="row">${i + 1}</th><td>${esc(s.from)}</td><td>${esc(s.to ?? '')}</td><td class="status-${esc(s.status)}">${esc(s.status)}</td><td class="num">${n(s.center)}</td><td class="num">${s.lcl === null ? 'varies' : n(s.lcl)}</td><td class="num">${s.ucl === null ? 'varies' : n(s.ucl)}</td><td class="num">${esc(String((s as { version?: number | null }).version ?? ''))}</td><td>${esc(s.note ?? '')}</td></tr>`,
+      `<tr><th scope="row">${i + 1}</th><td>${esc(s.from)}</td><td>${esc(s.to ?? '')}</td><td class="status-${esc(s.status)}">${esc(s.status)}</td><td class="num">${n(s.center)}</td><td class="num">${limit(s, s.lcl)}</td><td class="num">${limit(s, s.ucl)}</td><td class="num">${esc(String((s as { version?: number | null }).version ?? ''))}</td><td>${esc(!p.kept && s.baselineId === null && s.note?.startsWith('no baseline is stored') ? 'no baseline stored (see the note above)' : (s.note ?? ''))}</td></tr>`,
   )
   .join('\n')}
 </tbody></table></div>`;
@@ -103,18 +161,10 @@ ${d.points.map((pt) => `<tr><th scope="row">${esc(pt.periodStart)}${(pt as { ope
     { title, nav: 'charts', alerts: options.alerts, signedIn: options.signedIn },
     `<h1>${esc(title)}</h1>
 ${form(p)}
-${note ? `<p class="note">${esc(note)}</p>` : ''}
+${noteHtml(p, note)}
 <figure>${chartSvg(d, 'kpi-chart', 1100)}</figure>
-<p>${
-      flagged.length === 0
-        ? 'No point signals in this range.'
-        : `${flagged.length} point(s) signal: ${esc(
-            flagged
-              .slice(-12)
-              .map((pt) => `${pt.periodStart} (${pt.rules.join(', ')})`)
-              .join('; '),
-          )}${flagged.length > 12 ? ' …' : ''}`
-    }</p>
+<p>${signalText(flagged)}</p>
+${shiftText(d)}
 ${stages}
 ${points}
 <p class="muted">The same document as JSON: <a href="/v1/kpis/${esc(d.kpi)}/chart?${esc(new URLSearchParams(Object.entries(p.query).filter(([k]) => k !== 'kpi') as [string, string][]).toString())}">GET /v1/kpis/${esc(d.kpi)}/chart</a>.</p>`,

@@ -1,5 +1,5 @@
 export { renderAlertsPage } from './alerts-page.js';
-export { dataVersion, PageCache } from './cache.js';
+export { type DataVersions, dataVersions, PageCache } from './cache.js';
 export {
   type ChartPage,
   type ChartPageQuery,
@@ -9,5 +9,7 @@ export {
 } from './chart-page.js';
 export type { AlertsPort, WebAlert, WebContext } from './context.js';
 export { errorPage, loginForm, PAGE_CSP, page } from './layout.js';
-export { loadOverview, type Overview, renderOverview } from './overview.js';
+export { loadOverview, loadTiles, type Overview, renderOverview, type Tile, type Tiles } from './overview.js';
 export { renderPackPage, renderReportsPage } from './reports-page.js';
+export { queryKpiBatch } from './series-batch.js';
+export { chartKey, WebView, type WebViewOptions } from './view.js';

@@ -48,7 +48,7 @@ figure svg{max-width:100%;height:auto}
 .tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:.75rem;list-style:none;padding:0}
 .tile{border:1px solid var(--line);border-left:6px solid var(--line);padding:.6rem .8rem;border-radius:4px}
 .tile.met{border-left-color:var(--good)}.tile.missed{border-left-color:var(--bad)}.tile.not-evaluable{border-left-color:#6b6b6b}
-.tile .value{font-size:1.5rem;font-weight:700}
+.tile .value{font-size:1.5rem;font-weight:700}.nowrap{white-space:nowrap}
 form.inline{display:inline}
 form.filters{display:flex;flex-wrap:wrap;gap:.75rem;align-items:end;margin:.5rem 0 1rem}
 form.filters label,form.stack label{display:flex;flex-direction:column;font-size:.9rem;font-weight:600}
