@@ -1,13 +1,23 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 
+/**
+ * Every outcome a consumed message can have (`rejected`: dead-lettered; `retried`: a batch that failed to
+ * store and is redelivered).
+ */
+export const WORKER_OUTCOMES = ['stored', 'duplicate', 'rejected', 'retried'] as const;
+
 export function ingestMetrics(registry: Registry) {
+  const outcomes = new Counter({
+    name: 'shewhart_worker_events_total',
+    help: 'Consumed events by outcome (stored, duplicate, rejected, retried)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  // Every outcome's series exists from the start, at 0: Prometheus's increase()/rate() count no rise into
+  // a series' first sample, so a series born at 1 (the first dead letter) would never be counted.
+  for (const outcome of WORKER_OUTCOMES) outcomes.inc({ outcome }, 0);
   return {
-    outcomes: new Counter({
-      name: 'shewhart_worker_events_total',
-      help: 'Consumed events by outcome (stored, duplicate, rejected)',
-      labelNames: ['outcome'] as const,
-      registers: [registry],
-    }),
+    outcomes,
     batchSize: new Histogram({
       name: 'shewhart_worker_batch_size',
       help: 'Messages per consumed batch',
