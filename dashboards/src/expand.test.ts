@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type ExpandContext, expandMacros, expandQuery, replaceVariables } from './expand.js';
+import {
+  type ExpandContext,
+  expandMacros,
+  expandPromql,
+  expandQuery,
+  type PromExpandContext,
+  replaceVariables,
+} from './expand.js';
 
 // The plugin's own test values (pkg/macros/macros_test.go): from 1415792726 s, to 1447328726 s.
 const ctx: ExpandContext = {
@@ -58,5 +65,49 @@ describe('template variables with the plugin formatter', () => {
   it('leaves unknown names and macros to the next step', () => {
     expect(replaceVariables('${nope} $__fromTime', ctx)).toBe('${nope} $__fromTime');
     expect(expandQuery("SELECT '${team}', $__toTime", ctx)).toBe("SELECT 'payments', toDateTime(1447328726)");
+  });
+});
+
+describe('Grafana on a Prometheus panel', () => {
+  // The last 5 minutes on a panel 1,000 points wide, the provisioned data source's 15 s scrape interval.
+  const to = new Date(1_700_000_007_000);
+  const prom: PromExpandContext = {
+    from: new Date(to.getTime() - 300_000),
+    to,
+    scrapeIntervalMs: 15_000,
+    maxDataPoints: 1000,
+    variables: {
+      job: { value: 'shewhart-worker' },
+      types: { value: ['a.b', 'c'], multi: true, includeAll: true },
+      one: { value: ['a.b'], multi: true },
+      every: { value: '$__all', includeAll: true, options: ['x', 'y'] },
+      custom: { value: '$__all', includeAll: true, allValue: '.+' },
+    },
+  };
+
+  it('puts in the step, the range and the rate interval as the backend does', () => {
+    const r = expandPromql(
+      'rate(x[$__rate_interval]) + increase(x[$__range]) + x offset $__interval + $__range_s + ${__interval_ms} + $__rate_interval_ms',
+      prom,
+    );
+    // 300 s / 1000 points is under the scrape interval: the step is 15 s; rate interval max(30 s, 60 s).
+    expect(r.stepMs).toBe(15_000);
+    expect(r.expr).toBe('rate(x[1m0s]) + increase(x[300s]) + x offset 15s + 300 + 15000 + 60000');
+    expect(r.end.getTime()).toBe(1_699_999_995_000);
+    expect(r.start.getTime()).toBe(1_699_999_695_000);
+  });
+
+  it('rounds the panel interval of a long range to a nice one', () => {
+    const day = { ...prom, from: new Date(to.getTime() - 86_400_000) };
+    // 86.4 s per point rounds to 1 m; the rate interval is 1 m + 15 s.
+    const r = expandPromql('rate(x[$__rate_interval])[$__interval]', day);
+    expect(r.stepMs).toBe(60_000);
+    expect(r.expr).toBe('rate(x[1m15s])[1m]');
+  });
+
+  it('formats template variables as the data source does: regex-escaped and joined when multi or All', () => {
+    expect(
+      expandPromql('x{job="$job", type=~"$types", one=~"$one", e=~"$every", c=~"${custom}"}', prom).expr,
+    ).toBe(String.raw`x{job="shewhart-worker", type=~"(a\\.b|c)", one=~"a\\.b", e=~"(x|y)", c=~".+"}`);
   });
 });

@@ -3,9 +3,11 @@
  * provisioning and the Dockerfile parse; every environment variable an app service gets is one
  * packages/config knows; every host path they mount or copy exists; the provisioned data sources are the
  * ones the dashboards name; Prometheus scrapes the collector and every worker on the ports they listen on,
- * under the job names the dashboards read; and the read-only user's SQL parses as ClickHouse SQL.
+ * under the job names the dashboards read, with a configuration `promtool check config` accepts; and the
+ * read-only user's SQL parses as ClickHouse SQL.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EnvSchema } from '@shewhart/config';
@@ -14,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SCRAPE_JOBS } from './dashboards/pipeline-health.dashboard.js';
 import { DATASOURCE, DATASOURCES, PROMETHEUS } from './datasource.js';
+import { promtoolCheckConfig } from './prometheus-server.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const COMPOSE_DIR = join(ROOT, 'infra/compose');
@@ -149,6 +152,24 @@ describe('Prometheus', () => {
         port: envPort('worker', 'SHEWHART_WORKER_PORT'),
       }),
     ]);
+  });
+
+  it("is a configuration Prometheus accepts (promtool check config, Debian's package that .ci/run installs)", async () => {
+    const { code, output } = await promtoolCheckConfig(
+      join(COMPOSE_DIR, configMount.split(':')[0] as string),
+    );
+    expect(code, output).toBe(0);
+    expect(output).toContain('SUCCESS');
+    // The check has teeth: a duration without its unit is refused.
+    const dir = mkdtempSync(join(tmpdir(), 'shewhart-promtool-'));
+    try {
+      writeFileSync(join(dir, 'broken.yml'), 'global:\n  scrape_interval: 15\n');
+      const broken = await promtoolCheckConfig(join(dir, 'broken.yml'));
+      expect(broken.code).not.toBe(0);
+      expect(broken.output).toMatch(/FAILED/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('is the data source Grafana gets, at the scrape interval the data source assumes', () => {

@@ -95,7 +95,7 @@ describe('validateDashboard on Prometheus panels', () => {
   it('refuses PromQL that does not parse, an undefined variable in it, and a legend label the query drops', () => {
     const d = pipeline();
     const p = promPanel(d, 'Consumer lag per partition');
-    p.targets[0].expr = 'max by (topic, partition) (shewhart_worker_consumer_lag{topic="$topic"}';
+    p.targets[0].expr = 'max by (group, topic, partition) (shewhart_worker_consumer_lag{topic="$topic"}';
     const problems = validateDashboard(d);
     expect(problems).toEqual(
       expect.arrayContaining([
@@ -105,7 +105,7 @@ describe('validateDashboard on Prometheus panels', () => {
     );
     const e = pipeline();
     const q = promPanel(e, 'Consumer lag per partition');
-    q.targets[0].expr = 'max by (topic) (shewhart_worker_consumer_lag)';
+    q.targets[0].expr = 'max by (group, topic) (shewhart_worker_consumer_lag)';
     expect(validateDashboard(e)).toEqual([
       expect.stringContaining('legend names {{partition}}, which the query aggregates away'),
     ]);

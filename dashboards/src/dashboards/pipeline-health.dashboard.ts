@@ -16,10 +16,10 @@ import {
  * time to storage, freshness of the stored events and of the KPI entity states (`rollup_watermark`),
  * refused events (`ingest_rejections`, once that migration exists). Prometheus, what the processes count
  * but never store: dead letters (`shewhart_worker_events_total{outcome="rejected"}`: in the worker every
- * refused message is dead-lettered), Kafka consumer lag and the consumer group
- * (`shewhart_worker_consumer_lag`, `shewhart_worker_group_members`), the collector's events and requests
- * (`shewhart_ingest_events_total`, `shewhart_ingest_requests_total`) and whether Prometheus reaches the
- * processes (`up`, per scrape job of infra/compose/prometheus.yml).
+ * refused message is dead-lettered), Kafka consumer lag per group and the consumer group
+ * (`shewhart_worker_consumer_lag{group,topic,partition}`, `shewhart_worker_group_members`), the
+ * collector's events and requests (`shewhart_ingest_events_total`, `shewhart_ingest_requests_total`) and
+ * whether Prometheus reaches the processes (`up`, per scrape job of infra/compose/prometheus.yml).
  */
 
 /** The scrape jobs of infra/compose/prometheus.yml (the infra test checks they are the same). */
@@ -146,12 +146,13 @@ export function pipelineHealth(options: { rejections: boolean }) {
     .withPanel(
       promStat(
         'Consumer lag (messages, all partitions)',
-        'sum(max by (topic, partition) (shewhart_worker_consumer_lag))',
+        'sum by (group) (max by (group, topic, partition) (shewhart_worker_consumer_lag))',
         {
           warn: 1000,
           crit: 100000,
+          legend: '{{group}}',
           description:
-            'Messages of the events topic not yet committed by the worker group. Every worker reports the group-wide figures, so each partition is counted once (max over workers).',
+            'Messages of the events topic not yet committed, per worker group (KAFKA_GROUP_ID). Every worker of a group reports the group-wide figures, so each partition is counted once (max over workers).',
         },
       )
         .height(5)
@@ -193,14 +194,14 @@ export function pipelineHealth(options: { rejections: boolean }) {
         'Consumer lag per partition',
         [
           {
-            expr: 'max by (topic, partition) (shewhart_worker_consumer_lag)',
-            legend: '{{topic}} [{{partition}}]',
+            expr: 'max by (group, topic, partition) (shewhart_worker_consumer_lag)',
+            legend: '{{group}}: {{topic}} [{{partition}}]',
           },
         ],
         {
           stacked: true,
           description:
-            'Messages not yet committed by the worker group, per partition of the events topic (stacked: the top is the total). A partition whose lag only grows has no worker or a worker that cannot store.',
+            'Messages not yet committed by the worker group, per group and partition of the events topic (stacked: the top is the total). A partition whose lag only grows has no worker or a worker that cannot store.',
         },
       )
         .height(8)

@@ -10,8 +10,9 @@ export interface ConsumerLagOptions {
 }
 
 /**
- * `shewhart_worker_consumer_lag{topic,partition}`: messages not yet committed by the consumer group,
- * per partition of the topic (group-wide, so every worker reports the same figures). Computed at
+ * `shewhart_worker_consumer_lag{group,topic,partition}`: messages not yet committed by the consumer group
+ * (`group`, its id: KAFKA_GROUP_ID), per partition of the topic (group-wide, so every worker of the group
+ * reports the same figures; two deployments scraped by one Prometheus stay apart by group). Computed at
  * scrape time from two admin requests (end offsets, committed offsets): cheap, and never stale.
  * `shewhart_worker_group_members{group,state}` says how many workers share the partitions.
  */
@@ -43,8 +44,8 @@ export function registerConsumerLag(
   };
   new Gauge({
     name: 'shewhart_worker_consumer_lag',
-    help: 'Messages of the topic not yet committed by the consumer group, per partition',
-    labelNames: ['topic', 'partition'] as const,
+    help: 'Messages of the topic not yet committed by the consumer group, per group and partition',
+    labelNames: ['group', 'topic', 'partition'] as const,
     registers: [registry],
     async collect() {
       const { topic, groupId } = options;
@@ -59,7 +60,10 @@ export function registerConsumerLag(
           const c = committed?.partitions.find((p) => p.partition === end.partition)?.offset;
           // No committed offset yet: the group starts at the beginning (fromBeginning), so all of it is lag.
           const from = c === undefined || c === '-1' ? BigInt(end.low) : BigInt(c);
-          this.set({ topic, partition: String(end.partition) }, Number(BigInt(end.high) - from));
+          this.set(
+            { group: groupId, topic, partition: String(end.partition) },
+            Number(BigInt(end.high) - from),
+          );
         }
       } catch (error) {
         this.reset(); // unknown, not zero
