@@ -1,5 +1,13 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { type EntityStates, findKpi } from '@shewhart/kpi';
+import { type SeriesKey, seriesId, seriesPoints } from '@shewhart/baselines';
+import {
+  type EntityStates,
+  findKpi,
+  type Grain,
+  type KpiDefinition,
+  type KpiPoint,
+  queryByTeam,
+} from '@shewhart/kpi';
 import type { ObjectiveService } from '@shewhart/objectives';
 import type { Rule, ScopeLevel } from './config.js';
 import type { Alert } from './model.js';
@@ -17,6 +25,74 @@ export interface EvalContext {
    * and deliveries are stored, so a crash in between makes the next evaluation see it again.
    */
   afterStore: (() => Promise<void>)[];
+  /** The KPI series this evaluation has read (each read once, shared by every rule and class). */
+  reads: SeriesReads;
+}
+
+/** Points of a series and when the read of them finished. */
+export interface SeriesRead {
+  points: KpiPoint[];
+  readAt: Date;
+}
+
+/**
+ * The KPI series one evaluation reads, each read once: the signal rules and the late-change rules look
+ * at the same series (a KPI for every team in one query, and the organisation's), all as of the same
+ * instant. At 10 M events the KPI queries are most of an evaluation, and without sharing every series
+ * was read twice (`pnpm bench alerts`, docs/benchmarks.md).
+ */
+export class SeriesReads {
+  private readonly teams = new Map<
+    string,
+    Promise<{ byTeam: Map<string, KpiPoint[]>; readAt: Date } | undefined>
+  >();
+  private readonly single = new Map<string, Promise<SeriesRead>>();
+
+  constructor(
+    private readonly states: EntityStates,
+    private readonly asOf: Date,
+  ) {}
+
+  /**
+   * Every team's series of a KPI in one query, or undefined when the KPI's SQL cannot be fanned out by
+   * team or the query failed (the caller then reads each team's series on its own).
+   */
+  byTeam(
+    kpi: KpiDefinition,
+    grain: Grain,
+    dim: string,
+  ): Promise<{ byTeam: Map<string, KpiPoint[]>; readAt: Date } | undefined> {
+    const id = [kpi.id, grain, dim].join('\u0000');
+    let read = this.teams.get(id);
+    if (!read) {
+      read = queryByTeam(this.states, kpi, grain, { dim, asOf: this.asOf }).then(
+        (byTeam) => (byTeam ? { byTeam, readAt: new Date() } : undefined),
+        () => undefined,
+      );
+      this.teams.set(id, read);
+    }
+    return read;
+  }
+
+  /** One series: from this evaluation's read of every team when there was one, else its own query. */
+  async series(kpi: KpiDefinition, key: SeriesKey): Promise<SeriesRead> {
+    if (key.team !== '' && key.project === '') {
+      const all = await this.teams.get([kpi.id, key.grain, key.dim].join('\u0000'));
+      if (all) return { points: all.byTeam.get(key.team) ?? [], readAt: all.readAt };
+    }
+    const id = seriesId(key);
+    let read = this.single.get(id);
+    if (!read) {
+      read = seriesPoints(this.states, kpi, key, this.asOf).then((points) => ({
+        points,
+        readAt: new Date(),
+      }));
+      this.single.set(id, read);
+      // A failed read is not kept: the next rule that needs the series asks again.
+      read.catch(() => this.single.delete(id));
+    }
+    return read;
+  }
 }
 
 export function scopeLevel(team: string, project: string): ScopeLevel {

@@ -1,5 +1,5 @@
-import { isOpenPeriod, periodEnd, seriesPoints } from '@shewhart/baselines';
-import { findKpi, type Grain, KPIS, type KpiDefinition, type KpiPoint, queryByTeam } from '@shewhart/kpi';
+import { isOpenPeriod, periodEnd } from '@shewhart/baselines';
+import { findKpi, type Grain, KPIS, type KpiDefinition } from '@shewhart/kpi';
 import type { Rule } from './config.js';
 import { base, chartPathOf, type EvalContext, NO_SERIES, ruleCovers, scopeLabel } from './context.js';
 import { type Alert, alertIdOf, fingerprintOf } from './model.js';
@@ -118,19 +118,14 @@ async function lateChangeAlerts(
     const dim = kpi.dimension?.default ?? '';
     const scopes = ['', ...teams].filter((team) => rules.some((r) => ruleCovers(r, kpi.id, team, '')));
     if (scopes.length === 0) continue;
-    let byTeam: Map<string, KpiPoint[]> | undefined;
-    try {
-      byTeam = await queryByTeam(ctx.states, kpi, grain, { dim, asOf: ctx.asOf });
-    } catch {
-      byTeam = undefined;
-    }
+    // Every team in one query when the KPI allows it; series read by the signal rules are not read again.
+    if (scopes.some((team) => team !== '')) await ctx.reads.byTeam(kpi, grain, dim);
     for (const team of scopes) {
       const key = { kpi: kpi.id, team, project: '', dim, grain };
-      const points =
-        team !== '' && byTeam ? (byTeam.get(team) ?? []) : await seriesPoints(ctx.states, kpi, key, ctx.asOf);
+      const { points, readAt } = await ctx.reads.series(kpi, key);
       // When the value was seen: after the read, which may include events stored after the evaluation
       // began (a KPI query catches up first). The events a later change lists are those stored after it.
-      const seenAt = chTime(new Date());
+      const seenAt = chTime(readAt);
       for (const p of points) {
         if (p.provisional || isOpenPeriod(p.periodStart, grain, ctx.asOf)) continue;
         const before = previous.get([kpi.id, team, '', dim, p.periodStart].join('\u0000'));

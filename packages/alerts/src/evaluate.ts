@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { EntityStates } from '@shewhart/kpi';
 import type { ObjectiveService } from '@shewhart/objectives';
 import type { AlertsConfig, Rule } from './config.js';
-import type { EvalContext } from './context.js';
+import { type EvalContext, SeriesReads } from './context.js';
 import { dataQualityAlerts } from './data-quality.source.js';
 import { type Alert, type AlertClass, type Delivery, deliveryIdOf, type Transition } from './model.js';
 import { objectiveAlerts } from './objective.source.js';
@@ -73,6 +73,7 @@ export async function evaluateAlerts(deps: EvaluationDeps, asOf = new Date()): P
     objectives: deps.objectives,
     storedByFingerprint,
     afterStore: [],
+    reads: new SeriesReads(deps.states, asOf),
   };
 
   const desired: Alert[] = [];

@@ -4,9 +4,8 @@ import {
   isOpenPeriod,
   type SeriesKey,
   seriesId,
-  seriesPoints,
 } from '@shewhart/baselines';
-import { findKpi, type Grain, type KpiPoint, queryByTeam } from '@shewhart/kpi';
+import { findKpi, type Grain, type KpiPoint } from '@shewhart/kpi';
 import { describeRules, type RuleName } from '@shewhart/spc';
 import type { Rule } from './config.js';
 import { base, chartPathOf, type EvalContext, ruleCovers, scopeLabel } from './context.js';
@@ -101,21 +100,9 @@ async function closedPoints(ctx: EvalContext, keys: readonly SeriesKey[]): Promi
     const kpi = findKpi(first.kpi);
     if (!kpi) continue;
     const teams = group.filter((k) => k.team !== '' && k.project === '');
-    let byTeam: Map<string, KpiPoint[]> | undefined;
-    if (teams.length > 1) {
-      try {
-        byTeam = await queryByTeam(ctx.states, kpi, first.grain, { dim: first.dim, asOf: ctx.asOf });
-      } catch {
-        byTeam = undefined;
-      }
-    }
-    for (const key of group) {
-      const points =
-        byTeam && key.team !== '' && key.project === ''
-          ? (byTeam.get(key.team) ?? [])
-          : await seriesPoints(ctx.states, kpi, key, ctx.asOf);
-      out.set(seriesId(key), closed(key, points));
-    }
+    // Several teams: one query for all of them (shared with the late-change rules of this evaluation).
+    if (teams.length > 1) await ctx.reads.byTeam(kpi, first.grain, first.dim);
+    for (const key of group) out.set(seriesId(key), closed(key, (await ctx.reads.series(kpi, key)).points));
   }
   return out;
 }

@@ -1,6 +1,6 @@
 /**
  * `pnpm bench alerts [--events 10000000] [--teams 50] [--reps 3] [--deliveries 2000] [--concurrency 8]
- *  [--redis redis://127.0.0.1:6379] [--no-inline]`
+ *  [--redis redis://127.0.0.1:6379] [--no-inline] [--data DIR]`
  *
  * 1. Evaluation: loads N synthetic events (the demo organisation laid over 520 weeks, as `pnpm bench kpi`)
  *    into a temporary embedded warehouse, builds the entity states, stores baselines and signals
@@ -14,9 +14,14 @@
  *    local receiver on 127.0.0.1 that checks every signature: deliveries/s until the receiver has them
  *    all, and until every row is recorded delivered. The in-process runner of the embedded default is
  *    measured the same way for comparison.
+ *
+ * `--data DIR` keeps the warehouse in DIR instead of a temporary directory that is removed at the end;
+ * run again with the same DIR, the bench reuses the stored events, entity states and baselines (no load,
+ * a few seconds instead of many minutes at 10 M) and evaluates against the alerts stored by the previous
+ * run, so its "first run" is a steady state. For profiling the evaluation; `--deliveries 0` skips delivery.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -161,6 +166,14 @@ function syntheticDeliveries(n: number, runId: string): Delivery[] {
   });
 }
 
+async function count(warehouse: Warehouse, table: string): Promise<number> {
+  const rs = await warehouse.client.query({
+    query: `SELECT count() AS n FROM ${table}`,
+    format: 'JSONEachRow',
+  });
+  return Number((await rs.json<{ n: string }>())[0]?.n ?? 0);
+}
+
 async function delivered(warehouse: Warehouse, alertId: string): Promise<number> {
   const rs = await warehouse.client.query({
     query: `SELECT countIf(state = 'delivered') AS n FROM alert_deliveries FINAL WHERE alert_id = {a:String}`,
@@ -220,37 +233,50 @@ export async function run(args: string[]): Promise<void> {
       concurrency: { type: 'string', default: '8' },
       redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
       'no-inline': { type: 'boolean', default: false },
+      data: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
-      'usage: pnpm bench alerts [--events 10000000] [--teams 50] [--reps 3] [--deliveries 2000] [--concurrency 8] [--redis URL] [--no-inline]\n',
+      'usage: pnpm bench alerts [--events 10000000] [--teams 50] [--reps 3] [--deliveries 2000] [--concurrency 8] [--redis URL] [--no-inline] [--data DIR]\n',
     );
     return;
   }
   const total = Number(values.events);
   const teams = Number(values.teams);
-  const dir = mkdtempSync(join(tmpdir(), 'shewhart-bench-alerts-'));
+  const kept = values.data;
+  const dir = kept ?? mkdtempSync(join(tmpdir(), 'shewhart-bench-alerts-'));
+  if (kept) mkdirSync(kept, { recursive: true });
   const peak = new PeakRss();
   const warehouse = await openWarehouse({ database: 'shewhart', dataDir: dir });
   try {
     await migrate(warehouse.client);
-    process.stdout.write(`loading ${total} events across ${teams} teams…\n`);
-    const load = await loadSyntheticEvents(warehouse.client, { total, teams });
-    // Raw rows were inserted directly: derive the typed tables the KPIs read, as a start-up repair does.
-    const derived = await repairDerived(warehouse.client, { lagMs: 0 });
-    process.stdout.write(
-      `loaded ${load.events} events in ${load.seconds.toFixed(1)} s; derived ${derived.repaired} into the typed tables\n`,
-    );
+    const stored = kept ? await count(warehouse, 'events_raw') : 0;
+    if (stored > 0) {
+      process.stdout.write(`reusing ${dir}: ${stored} events stored (--events and --teams ignored)\n`);
+    } else {
+      process.stdout.write(`loading ${total} events across ${teams} teams…\n`);
+      const load = await loadSyntheticEvents(warehouse.client, { total, teams });
+      // Raw rows were inserted directly: derive the typed tables the KPIs read, as a start-up repair does.
+      const derived = await repairDerived(warehouse.client, { lagMs: 0 });
+      process.stdout.write(
+        `loaded ${load.events} events in ${load.seconds.toFixed(1)} s; derived ${derived.repaired} into the typed tables\n`,
+      );
+    }
     const states = new EntityStates(warehouse.client).trackWrites();
     const build = await states.catchUp();
     process.stdout.write(`entity states built in ${(build.ms / 1000).toFixed(1)} s\n`);
-    const t0 = performance.now();
-    const refreshed = await refreshAll(states, { grains: ['week'], asOf: END });
-    process.stdout.write(
-      `baselines and signals stored: ${refreshed.series} series, ${refreshed.signals} signals, ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
-    );
+    if (stored === 0 || (await count(warehouse, 'baselines')) === 0) {
+      const t0 = performance.now();
+      const refreshed = await refreshAll(states, { grains: ['week'], asOf: END });
+      process.stdout.write(
+        `baselines and signals stored: ${refreshed.series} series, ${refreshed.signals} signals, ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+      );
+    }
+    const alerts = await count(warehouse, 'alerts');
+    if (alerts > 0)
+      process.stdout.write(`${alerts} alert rows stored by an earlier run: no first run below\n`);
     await measureEvaluation(warehouse, states, 'http://127.0.0.1:9/unused', Number(values.reps));
 
     process.stdout.write('\nalert delivery to a local receiver (127.0.0.1, signatures checked):\n');
@@ -259,13 +285,13 @@ export async function run(args: string[]): Promise<void> {
       concurrency: Number(values.concurrency),
       redis: values.redis,
     };
-    await measureDelivery(warehouse, 'bullmq', opts);
-    if (!values['no-inline']) await measureDelivery(warehouse, 'inline', opts);
+    if (opts.n > 0) await measureDelivery(warehouse, 'bullmq', opts);
+    if (opts.n > 0 && !values['no-inline']) await measureDelivery(warehouse, 'inline', opts);
     process.stdout.write(
       `\npeak RSS ${mib(peak.stop())}; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${mib(totalmem())} RAM\n`,
     );
   } finally {
     await warehouse.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (!kept) rmSync(dir, { recursive: true, force: true });
   }
 }
