@@ -295,6 +295,34 @@ describe("the web view's data", () => {
     await view.close();
   });
 
+  it("narrows a chart to a range as the chart API does, from the whole series' page", async () => {
+    const view = new WebView({ states: rt.storage.states, objectives: objectives() }, { versionTtlMs: 0 });
+    const strip = (d: unknown) => ({ ...(JSON.parse(JSON.stringify(d)) as object), asOf: '' });
+    for (const [query, api] of [
+      [
+        {
+          kpi: 'change_failure_rate',
+          team: 'payments',
+          period: 'month',
+          from: '2026-01-01',
+          to: '2026-06-30',
+        },
+        '/v1/kpis/change_failure_rate/chart?team=payments&period=month&from=2026-01-01&to=2026-06-30',
+      ],
+      [
+        { kpi: 'defect_arrivals', team: 'mobile', from: '2026-09-01' },
+        '/v1/kpis/defect_arrivals/chart?team=mobile&from=2026-09-01',
+      ],
+    ] as const) {
+      const page = await view.chartPage(query);
+      const doc = await (await fetch(`${rt.url}${api}`)).json();
+      expect(page.doc.points.length).toBeGreaterThan(0);
+      expect(strip(page.doc)).toEqual(strip(doc));
+    }
+    await expect(view.chartPage({ kpi: 'defect_arrivals', from: '2026-13-01' })).rejects.toThrow(/from/);
+    await view.close();
+  });
+
   it("stores the limits of a monthly objective's own chart", async () => {
     const doc = (await (
       await fetch(`${rt.url}/v1/kpis/change_failure_rate/chart?team=payments&period=month`)

@@ -6,21 +6,23 @@ function alertRow(a: WebAlert, canAck: boolean): string {
   const ack = a.ackedBy
     ? `acknowledged by ${esc(a.ackedBy)}${a.ackNote ? `: “${esc(a.ackNote)}”` : ''}`
     : a.state === 'firing' && canAck
-      ? `<form method="post" action="/alerts/${esc(encodeURIComponent(a.id))}/ack" aria-label="Acknowledge ${esc(a.title)}">
-<label for="by-${esc(a.id)}">By<input id="by-${esc(a.id)}" name="by" required maxlength="128" size="12"></label>
-<label for="note-${esc(a.id)}">Note<input id="note-${esc(a.id)}" name="note" maxlength="2000" size="24"></label>
+      ? `<form class="ack" method="post" action="/alerts/${esc(encodeURIComponent(a.id))}/ack" aria-label="Acknowledge ${esc(a.title)}">
+<label for="by-${esc(a.id)}">By<input id="by-${esc(a.id)}" name="by" required maxlength="128" size="10"></label>
+<label for="note-${esc(a.id)}">Note<input id="note-${esc(a.id)}" name="note" maxlength="2000" size="16"></label>
 <button type="submit">Acknowledge</button></form>`
       : '';
   const chart = a.kpi
     ? `<a href="${esc(chartHref({ kpi: a.kpi, team: a.team, project: a.project, period: a.grain || undefined }))}">chart</a>`
     : '';
-  return `<tr id="${esc(a.id)}"><th scope="row">${esc(a.title)}</th><td class="status-${esc(a.state)}">${esc(a.state)}</td><td>${esc(a.severity)}</td><td>${esc(a.class)}</td><td>${esc(scopeLabel(a.team, a.project))}</td><td>${esc(a.periodStart ?? '')}</td><td class="num">${a.value === null ? '' : esc(formatNumber(a.value))}</td><td>${esc(a.startedAt.slice(0, 16).replace('T', ' '))}</td><td>${chart}</td><td>${ack}</td></tr>`;
+  const when = (t: string | null) => (t ? esc(t.slice(0, 16).replace('T', ' ')) : '');
+  return `<tr id="${esc(a.id)}"><th scope="row" class="wrap">${esc(a.title)}</th><td class="status-${esc(a.state)}">${esc(a.state)}</td><td>${esc(a.severity)}</td><td>${esc(a.class.replace(/_/g, ' '))}</td><td>${esc(scopeLabel(a.team, a.project))}</td><td class="nowrap">${esc(a.periodStart ?? '')}</td><td class="num">${a.value === null ? '' : esc(formatNumber(a.value))}</td><td class="nowrap">${when(a.startedAt)}</td>${a.state === 'resolved' ? `<td class="nowrap">${when(a.resolvedAt)}</td>` : ''}<td>${chart}</td><td>${ack}</td></tr>`;
 }
 
 function table(caption: string, alerts: readonly WebAlert[], canAck: boolean): string {
+  const resolved = alerts.some((a) => a.state === 'resolved');
   if (alerts.length === 0) return `<p class="muted">${esc(caption)}: none.</p>`;
   return `<div class="table-wrap"><table><caption>${esc(caption)}</caption>
-<thead><tr><th scope="col">Alert</th><th scope="col">State</th><th scope="col">Severity</th><th scope="col">Class</th><th scope="col">Scope</th><th scope="col">Period</th><th scope="col">Value</th><th scope="col">Since (UTC)</th><th scope="col">Chart</th><th scope="col">Acknowledgement</th></tr></thead>
+<thead><tr><th scope="col">Alert</th><th scope="col">State</th><th scope="col">Severity</th><th scope="col">Class</th><th scope="col">Scope</th><th scope="col">Period</th><th scope="col">Value</th><th scope="col">Since (UTC)</th>${resolved ? '<th scope="col">Resolved (UTC)</th>' : ''}<th scope="col">Chart</th><th scope="col">Acknowledgement</th></tr></thead>
 <tbody>${alerts.map((a) => alertRow(a, canAck)).join('\n')}</tbody></table></div>`;
 }
 

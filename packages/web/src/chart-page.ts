@@ -66,6 +66,32 @@ export async function loadChartPage(ctx: WebContext, raw: ChartPageQuery): Promi
   return { query: { ...query, kpi: kpi.id }, doc, teams, kept };
 }
 
+/**
+ * The page of a range of a series from the page of the whole series: a range only narrows what is shown
+ * (`kpiChartOf`: the points, skipped periods and signals whose period starts in it; the stages, limits and
+ * capability are the whole series'). The range is validated as the chart API validates it.
+ */
+export function narrowChartPage(whole: ChartPage, raw: ChartPageQuery): ChartPage {
+  const query = cleanQuery(raw);
+  const kpi = findKpi(whole.doc.kpi);
+  const { kpi: _k, ...chartQuery } = query;
+  const q = parseKpiQuery(chartQuery as Record<string, unknown>, kpi);
+  const inRange = (d: string) =>
+    (!q.from || Date.parse(`${d}T00:00:00Z`) >= q.from.getTime()) &&
+    (!q.to || Date.parse(`${d}T00:00:00Z`) <= q.to.getTime());
+  const doc = whole.doc;
+  return {
+    ...whole,
+    query: { ...query, kpi: doc.kpi },
+    doc: {
+      ...doc,
+      points: doc.points.filter((p) => inRange(p.periodStart)),
+      skipped: doc.skipped.filter(inRange),
+      signals: doc.signals.filter((s) => inRange(s.periodStart)),
+    },
+  };
+}
+
 const option = (value: string, label: string, selected: boolean) =>
   `<option value="${esc(value)}"${selected ? ' selected' : ''}>${esc(label)}</option>`;
 

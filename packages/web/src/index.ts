@@ -5,6 +5,7 @@ export {
   type ChartPageQuery,
   cleanQuery,
   loadChartPage,
+  narrowChartPage,
   renderChartPage,
 } from './chart-page.js';
 export type { AlertsPort, WebAlert, WebContext } from './context.js';

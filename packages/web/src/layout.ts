@@ -16,6 +16,13 @@ const NAV: { id: NavItem; href: string; label: string }[] = [
 export const PAGE_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/** What only the web view's pages need beside the pack's stylesheet: long row headers wrap, compact forms. */
+const WEB_CSS = `th[scope=row].wrap{white-space:normal;min-width:16rem;max-width:28rem}
+td.nowrap{white-space:nowrap}
+form.ack{display:flex;flex-wrap:wrap;gap:.25rem .5rem;align-items:end;margin:0}
+form.ack label{display:flex;flex-direction:column;font-size:.8rem;font-weight:600}
+`;
+
 export interface PageOptions {
   title: string;
   nav?: NavItem;
@@ -39,7 +46,7 @@ export function page(options: PageOptions, body: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(options.title)} · Shewhart</title>
-<style>${BASE_CSS}</style>
+<style>${BASE_CSS}${WEB_CSS}</style>
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>

@@ -1,7 +1,13 @@
 import { scopeOf, seriesQuery } from '@shewhart/objectives';
 import { listActions, listPacks, loadPack, type ReviewAction, type ReviewPack } from '@shewhart/report';
 import { type DataVersions, dataVersions, PageCache } from './cache.js';
-import { type ChartPage, type ChartPageQuery, cleanQuery, loadChartPage } from './chart-page.js';
+import {
+  type ChartPage,
+  type ChartPageQuery,
+  cleanQuery,
+  loadChartPage,
+  narrowChartPage,
+} from './chart-page.js';
 import type { WebAlert, WebContext } from './context.js';
 import { loadOverview, loadTiles, type Overview, type Tiles } from './overview.js';
 
@@ -118,7 +124,16 @@ export class WebView {
   async chartPage(query: ChartPageQuery): Promise<ChartPage> {
     const q = cleanQuery(query);
     const v = await this.versions();
-    return this.#cache.get(chartKey(q), v.data, () => loadChartPage(this.ctx, q));
+    const { from, to, ...series } = q;
+    if (from === undefined && to === undefined)
+      return this.#cache.get(chartKey(q), v.data, () => loadChartPage(this.ctx, q));
+    // A range narrows the page of the whole series (built once, or prepared): choosing a range is cheap.
+    return this.#cache.get(chartKey(q), v.data, async () =>
+      narrowChartPage(
+        await this.#cache.get(chartKey(series), v.data, () => loadChartPage(this.ctx, series)),
+        q,
+      ),
+    );
   }
 
   /** Firing alerts (up to 200) and the latest resolved ones (50); null lists when alerts are not deployed. */
@@ -195,7 +210,11 @@ export class WebView {
       .filter((k) => k.startsWith('chart:') && !own.has(k))
       .reverse()
       .slice(0, this.options.warmCharts ?? 8)
-      .map((k) => JSON.parse(k.slice('chart:'.length)) as ChartPageQuery);
+      .map((k) => {
+        // The whole series: its ranges narrow it on request.
+        const { from: _f, to: _t, ...series } = JSON.parse(k.slice('chart:'.length)) as ChartPageQuery;
+        return series;
+      });
     for (const q of [...objectiveCharts, ...recent]) {
       if (this.#closed) return;
       const key = chartKey(q);
