@@ -109,10 +109,10 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
-  });
-  const auth = new Authenticator(options.auth, options.internalToken);
     transformObject: (documents) =>
       'openapiObject' in documents ? optionalBodies(documents.openapiObject) : documents.swaggerObject,
+  });
+  const auth = new Authenticator(options.auth, options.internalToken);
 
   // While closing, answer in-flight requests with `Connection: close` so keep-alive sockets end with
   // their response and close() returns as soon as the last acknowledgement was sent.
