@@ -87,13 +87,23 @@ describe('an evaluation with signal and late-change rules', () => {
     expect(reads.filter((s) => s.query.includes('scope_team'))).toHaveLength(fanned.length);
   });
 
-  it('finds the alerts the classes find evaluated apart', async () => {
+  it('finds the alerts the classes find evaluated apart, and records no value again', async () => {
+    const recorded = async () => {
+      const rs = await kw.client.query({
+        query: 'SELECT count() AS n FROM published_values',
+        format: 'JSONEachRow',
+      });
+      return Number((await rs.json<{ n: string }>())[0]?.n);
+    };
+    const before = await recorded();
+    expect(before).toBeGreaterThan(0);
     const both = await evaluate([rule('signals', 'signal'), rule('late', 'data_quality')]);
     const signal = await evaluate([rule('signals', 'signal')]);
     const late = await evaluate([rule('late', 'data_quality')]);
     expect(signal.episodes).toBeGreaterThan(0);
     expect(both.episodes).toBe(signal.episodes + late.episodes);
     expect(both.opened + both.resolved + signal.opened + late.opened).toBe(0); // nothing new since the first
+    expect(await recorded()).toBe(before); // every closed value found as recorded
     const stored = await listAlerts(kw.client, { class: 'signal', limit: 100_000 });
     expect(stored.filter((a) => a.ruleId === 'signals')).toHaveLength(signal.episodes);
   });
