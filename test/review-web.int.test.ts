@@ -279,7 +279,7 @@ describe("the web view's data", () => {
     expect(prepared.tiles).toHaveLength(11);
     // New data: the lists are read again, the tiles stay those of the last preparation…
     const res = await post('/v1/review-actions', {
-      quarter: '2026-Q3',
+      quarter: '2026-Q4', // a later review: no pack of these tests lists it
       kind: 'improvement',
       title: 'Look at the overview',
       owner: 'qm',

@@ -237,7 +237,7 @@ export async function buildReviewPack(sources: PackSources, options: BuildOption
         id: 'previous-actions',
         caption: `Decisions and actions recorded at earlier reviews (${team ? `team ${team}` : 'organisation'}), with their current status`,
         columns: [
-          { key: 'id', label: 'Action', format: 'text' },
+          { key: 'id', label: 'Id', format: 'text' },
           { key: 'quarter', label: 'Review', format: 'text' },
           { key: 'kind', label: 'Kind', format: 'text' },
           { key: 'title', label: 'Action', format: 'text' },
@@ -520,13 +520,15 @@ export async function buildReviewPack(sources: PackSources, options: BuildOption
       {
         kind: 'table',
         id: 'improvement-verdicts',
-        caption: `Improvement verdicts for the process changes recorded up to the end of ${q.id} (ISO 9001 10.3; docs/methods.md §6.4), on the stored series at the grain each KPI is judged at: its objective's period, or per ${DEFAULT_GRAIN} for a KPI without an objective`,
+        caption: `Improvement verdicts for the process changes recorded up to the end of ${q.id} (ISO 9001 10.3; docs/methods.md §6.4)`,
         columns: [
           { key: 'changeId', label: 'Change', format: 'text' },
-          { key: 'date', label: 'Recorded', format: 'date' },
           { key: 'kpi', label: 'KPI', format: 'text' },
           { key: 'scope', label: 'Scope', format: 'text' },
           { key: 'grain', label: 'Per', format: 'text' },
+          { key: 'verdict', label: 'Verdict', format: 'status' },
+          { key: 'reasons', label: 'Why', format: 'text' },
+          { key: 'date', label: 'Recorded', format: 'date' },
           { key: 'stageFrom', label: 'New stage', format: 'date' },
           { key: 'nBefore', label: 'Points before', format: 'int' },
           { key: 'nAfter', label: 'Points after', format: 'int' },
@@ -536,8 +538,6 @@ export async function buildReviewPack(sources: PackSources, options: BuildOption
           { key: 'minEffect', label: 'Min. effect', format: 'number' },
           { key: 'pOneSided', label: 'p (one-sided)', format: 'p' },
           { key: 'spcRules', label: 'Signals vs old limits', format: 'text' },
-          { key: 'verdict', label: 'Verdict', format: 'status' },
-          { key: 'reasons', label: 'Why', format: 'text' },
         ],
         rows: verdicts.map((v) => ({
           changeId: v.changeId,
@@ -561,7 +561,7 @@ export async function buildReviewPack(sources: PackSources, options: BuildOption
           reasons: v.reasons.join('; '),
         })),
         empty: `No process change was recorded up to the end of ${q.id}.`,
-        note: `Improved = a signal of the new stage against the old stage's frozen limits in the desired direction, AND the one-sided Mann–Whitney test p < α = 0.05, AND the Hodges–Lehmann shift (before − after; positive = lower after) at least the objective's minimum effect; fewer than ${MIN_AFTER} closed points after the change: insufficient data.`,
+        note: `Each KPI is judged on its stored series at the grain it is charted and judged at: its objective's period (Per), or per ${DEFAULT_GRAIN} for a KPI without an objective. Improved = a signal of the new stage against the old stage's frozen limits in the desired direction, AND the one-sided Mann–Whitney test p < α = 0.05, AND the Hodges–Lehmann shift (before − after; positive = lower after) at least the objective's minimum effect; fewer than ${MIN_AFTER} closed points after the change: insufficient data.`,
       },
       {
         kind: 'placeholder',

@@ -1,6 +1,8 @@
+import { GRAINS, type Grain } from '@shewhart/kpi';
 import { esc, formatNumber } from '@shewhart/report';
 import type { WebAlert } from './context.js';
 import { chartHref, page, scopeLabel } from './layout.js';
+import { periodLabel } from './overview.js';
 
 function alertRow(a: WebAlert, canAck: boolean): string {
   const ack = a.ackedBy
@@ -15,7 +17,7 @@ function alertRow(a: WebAlert, canAck: boolean): string {
     ? `<a href="${esc(chartHref({ kpi: a.kpi, team: a.team, project: a.project, period: a.grain || undefined }))}">chart</a>`
     : '';
   const when = (t: string | null) => (t ? esc(t.slice(0, 16).replace('T', ' ')) : '');
-  return `<tr id="${esc(a.id)}"><th scope="row" class="wrap">${esc(a.title)}</th><td class="status-${esc(a.state)}">${esc(a.state)}</td><td>${esc(a.severity)}</td><td>${esc(a.class.replace(/_/g, ' '))}</td><td>${esc(scopeLabel(a.team, a.project))}</td><td class="nowrap">${esc(a.periodStart ?? '')}</td><td class="num">${a.value === null ? '' : esc(formatNumber(a.value))}</td><td class="nowrap">${when(a.startedAt)}</td>${a.state === 'resolved' ? `<td class="nowrap">${when(a.resolvedAt)}</td>` : ''}<td>${chart}</td><td>${ack}</td></tr>`;
+  return `<tr id="${esc(a.id)}"><th scope="row" class="wrap">${esc(a.title)}</th><td class="status-${esc(a.state)}">${esc(a.state)}</td><td>${esc(a.severity)}</td><td>${esc(a.class.replace(/_/g, ' '))}</td><td>${esc(scopeLabel(a.team, a.project))}</td><td class="nowrap">${esc(a.periodStart ? (GRAINS.includes(a.grain as Grain) ? periodLabel(a.periodStart, a.grain as Grain) : a.periodStart) : '')}</td><td class="num">${a.value === null ? '' : esc(formatNumber(a.value))}</td><td class="nowrap">${when(a.startedAt)}</td>${a.state === 'resolved' ? `<td class="nowrap">${when(a.resolvedAt)}</td>` : ''}<td>${chart}</td><td>${ack}</td></tr>`;
 }
 
 function table(caption: string, alerts: readonly WebAlert[], canAck: boolean): string {

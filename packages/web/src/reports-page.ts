@@ -41,7 +41,7 @@ function actionsHtml(pack: ReviewPack, actions: readonly ReviewAction[], canDeci
   const table =
     actions.length === 0
       ? '<p class="muted">No decision or action is recorded against this review yet.</p>'
-      : `<div class="table-wrap"><table><caption>Decisions and actions of this review (ISO 9001 9.3.3)</caption><thead><tr><th scope="col">Action</th><th scope="col">Kind</th><th scope="col">Action</th><th scope="col">Owner</th><th scope="col">Due</th><th scope="col">Status</th><th scope="col">Note</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+      : `<div class="table-wrap"><table><caption>Decisions and actions of this review (ISO 9001 9.3.3)</caption><thead><tr><th scope="col">Id</th><th scope="col">Kind</th><th scope="col">Action</th><th scope="col">Owner</th><th scope="col">Due</th><th scope="col">Status</th><th scope="col">Note</th></tr></thead><tbody>${rows}</tbody></table></div>`;
   const form = canDecide
     ? `<form class="filters" method="post" action="/reports/${esc(encodeURIComponent(pack.id))}/actions" aria-label="Record an action of this review">
 <label for="a-kind">Kind<select id="a-kind" name="kind">${ACTION_KINDS.map((k) => `<option value="${k}">${k.replace('_', ' ')}</option>`).join('')}</select></label>
@@ -54,6 +54,8 @@ function actionsHtml(pack: ReviewPack, actions: readonly ReviewAction[], canDeci
   return `<section aria-labelledby="h-outputs"><h2 id="h-outputs">Review outputs</h2>${table}${form}</section>`;
 }
 
+const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
 export function renderPackPage(
   pack: ReviewPack,
   actions: readonly ReviewAction[],
@@ -62,7 +64,7 @@ export function renderPackPage(
   return page(
     { title: pack.title, nav: 'reports', alerts: options.alerts, signedIn: options.signedIn },
     `<h1>${esc(pack.title)}</h1>
-<p class="muted">Generated ${esc(pack.generatedAt)}; every number evaluated as of ${esc(pack.provenance.asOf)}. <a href="/v1/reports/${esc(encodeURIComponent(pack.id))}">JSON</a> · <a href="/v1/reports/${esc(encodeURIComponent(pack.id))}?format=html">standalone HTML</a></p>
+<p class="muted">Generated ${esc(utc(pack.generatedAt))}; every number evaluated as of ${esc(utc(pack.provenance.asOf))}, the end of ${esc(pack.quarter)}. <a href="/v1/reports/${esc(encodeURIComponent(pack.id))}">JSON</a> · <a href="/v1/reports/${esc(encodeURIComponent(pack.id))}?format=html">standalone HTML</a></p>
 ${actionsHtml(pack, actions, options.canDecide)}
 ${packBodyHtml(pack, 2)}`,
   );

@@ -73,8 +73,10 @@ export function tableHtml(t: TableBlock): string {
             const cls = numericColumn(c)
               ? ' class="num"'
               : c.format === 'status' && text
-                ? ` class="status-${esc(text.replace(/\s+/g, '-'))}"`
-                : '';
+                ? ` class="status-${esc(text.replace(/\s+/g, '-'))} nowrap"`
+                : c.format === 'date'
+                  ? ' class="nowrap"'
+                  : '';
             return i === 0 ? `<th scope="row"${cls}>${esc(text)}</th>` : `<td${cls}>${esc(text)}</td>`;
           })
           .join('')}</tr>`,
