@@ -48,7 +48,7 @@ figure svg{max-width:100%;height:auto}
 .tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:.75rem;list-style:none;padding:0}
 .tile{border:1px solid var(--line);border-left:6px solid var(--line);padding:.6rem .8rem;border-radius:4px}
 .tile.met{border-left-color:var(--good)}.tile.missed{border-left-color:var(--bad)}.tile.not-evaluable{border-left-color:#6b6b6b}
-.tile .value{font-size:1.5rem;font-weight:700}.nowrap{white-space:nowrap}
+.tile .value{font-size:1.5rem;font-weight:700}.nowrap{white-space:nowrap}td.prose{min-width:16rem}
 form.inline{display:inline}
 form.filters{display:flex;flex-wrap:wrap;gap:.75rem;align-items:end;margin:.5rem 0 1rem}
 form.filters label,form.stack label{display:flex;flex-direction:column;font-size:.9rem;font-weight:600}
@@ -64,6 +64,12 @@ export function tableHtml(t: TableBlock): string {
   if (t.rows.length === 0)
     return `<p class="muted" id="${esc(t.id)}"><strong>${esc(t.caption)}:</strong> ${esc(t.empty)}</p>`;
   const head = t.columns.map((c) => `<th scope="col">${esc(c.label)}</th>`).join('');
+  // A column of sentences (a verdict's reasons, a note) keeps a readable width in a wide table.
+  const prose = new Set(
+    t.columns
+      .filter((c) => c.format === 'text' && t.rows.some((r) => String(r[c.key] ?? '').length > 40))
+      .map((c) => c.key),
+  );
   const body = t.rows
     .map(
       (r) =>
@@ -76,7 +82,9 @@ export function tableHtml(t: TableBlock): string {
                 ? ` class="status-${esc(text.replace(/\s+/g, '-'))} nowrap"`
                 : c.format === 'date'
                   ? ' class="nowrap"'
-                  : '';
+                  : prose.has(c.key) && i > 0
+                    ? ' class="prose"'
+                    : '';
             return i === 0 ? `<th scope="row"${cls}>${esc(text)}</th>` : `<td${cls}>${esc(text)}</td>`;
           })
           .join('')}</tr>`,
