@@ -1,5 +1,5 @@
 import { refreshSeries, type SeriesKey, seriesId } from '@shewhart/baselines';
-import { type EntityStates, findKpi } from '@shewhart/kpi';
+import { type EntityStates, findKpi, UnknownScopeError } from '@shewhart/kpi';
 import type { Objective } from '@shewhart/objectives';
 import { objectiveSeries } from './sections/objectives.js';
 
@@ -25,7 +25,9 @@ export function objectiveSeriesToRefresh(objectives: readonly Objective[]): Seri
 /**
  * Stores the baselines and signals of the objectives' own series (`objectiveSeriesToRefresh`), one series
  * at a time, each in its exclusive section like every refresh. Run after each default refresh (the embedded
- * refresher, the scaled worker) and by tests that need them.
+ * refresher, the scaled worker) and by tests that need them. An objective whose team or project no event
+ * names yet (a new installation, a team that has not sent anything) has no series to store: it is counted
+ * in `waiting`, not as a failure.
  */
 export async function refreshObjectiveSeries(
   states: EntityStates,
@@ -35,11 +37,13 @@ export async function refreshObjectiveSeries(
   series: number;
   newVersions: number;
   newSignals: number;
+  waiting: number;
   failed: { key: SeriesKey; error: string }[];
 }> {
   let series = 0;
   let newVersions = 0;
   let newSignals = 0;
+  let waiting = 0;
   const failed: { key: SeriesKey; error: string }[] = [];
   const asOf = options.asOf ?? new Date();
   for (const key of objectiveSeriesToRefresh(objectives)) {
@@ -49,8 +53,9 @@ export async function refreshObjectiveSeries(
       newVersions += r.newVersions;
       newSignals += r.newSignals;
     } catch (error) {
-      failed.push({ key, error: (error as Error).message });
+      if (error instanceof UnknownScopeError) waiting++;
+      else failed.push({ key, error: (error as Error).message });
     }
   }
-  return { series, newVersions, newSignals, failed };
+  return { series, newVersions, newSignals, waiting, failed };
 }
