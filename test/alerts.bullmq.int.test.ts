@@ -13,7 +13,8 @@ import {
   signatureMatches,
 } from '@shewhart/alerts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ev, startTestRuntime } from './support/embedded.js';
+import { startTestRuntime } from './support/embedded.js';
+import { cfrShift, mondayWeeksAgo } from './support/shift.js';
 import { eventually } from './support/wait.js';
 
 /**
@@ -36,10 +37,7 @@ let rt: Awaited<ReturnType<typeof startTestRuntime>>;
 let downId = '';
 let dir: string;
 
-const DAY = 86_400_000;
-const now = new Date();
-const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-const WEEK0 = today - ((new Date(today).getUTCDay() + 6) % 7) * DAY - 30 * 7 * DAY;
+const WEEK0 = mondayWeeksAgo(30);
 
 beforeAll(async () => {
   receiver = createServer((req, res) => {
@@ -102,22 +100,7 @@ afterAll(async () => {
 });
 
 it('a receiver failing twice then succeeding gets the alert, with the same delivery id each time', async () => {
-  const events = [];
-  for (let w = 0; w < 21; w++) {
-    for (let k = 0; k < 10; k++) {
-      events.push(
-        ev(
-          'delivery.deployment',
-          {
-            deploymentId: `a-${w}-${k}`,
-            environment: 'production',
-            status: k < (w === 20 ? 7 : 2) ? 'failed' : 'success',
-          },
-          { time: new Date(WEEK0 + (w * 7 + (k % 5)) * DAY + 3_600_000).toISOString(), team: 'alpha' },
-        ),
-      );
-    }
-  }
+  const events = cfrShift('a', WEEK0);
   expect((await rt.post(events)).status).toBe(202);
   const refreshed = await fetch(`${rt.url}/v1/baselines/refresh`, {
     method: 'POST',

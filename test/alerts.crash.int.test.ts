@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Delivery, type ReceivedMessage, type Receiver, startReceiver } from '@shewhart/alerts';
-import { ev } from '@shewhart/kpi/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { cfrShift, mondayWeeksAgo } from './support/shift.js';
 import { eventually } from './support/wait.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,10 +23,7 @@ const children = new Set<ChildProcess>();
 /** The first message is held unanswered until the test ends (the sender is killed meanwhile). */
 let stalled: ((status: number) => void) | undefined;
 
-const DAY = 86_400_000;
-const now = new Date();
-const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-const WEEK0 = today - ((new Date(today).getUTCDay() + 6) % 7) * DAY - 30 * 7 * DAY;
+const WEEK0 = mondayWeeksAgo(30);
 
 async function start(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
@@ -117,22 +114,7 @@ afterAll(async () => {
 
 it('a delivery in flight when the process is SIGKILLed arrives after the restart, with the same id and bytes', async () => {
   const first = await start();
-  const events = [];
-  for (let w = 0; w < 21; w++) {
-    for (let k = 0; k < 10; k++) {
-      events.push(
-        ev(
-          'delivery.deployment',
-          {
-            deploymentId: `crash-${w}-${k}`,
-            environment: 'production',
-            status: k < (w === 20 ? 7 : 2) ? 'failed' : 'success',
-          },
-          { time: new Date(WEEK0 + (w * 7 + (k % 5)) * DAY + 3_600_000).toISOString(), team: 'alpha' },
-        ),
-      );
-    }
-  }
+  const events = cfrShift('crash', WEEK0);
   const res = await fetch(`${first.url}/v1/events`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

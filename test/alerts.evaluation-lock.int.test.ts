@@ -14,7 +14,8 @@ import { RedisLock } from '@shewhart/bus';
 import { loadConfig } from '@shewhart/config';
 import { evaluationLock, requeueOnly } from '@shewhart/runtime';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ev, startTestRuntime } from './support/embedded.js';
+import { startTestRuntime } from './support/embedded.js';
+import { cfrShift, mondayWeeksAgo } from './support/shift.js';
 import { eventually } from './support/wait.js';
 
 /**
@@ -33,10 +34,7 @@ let receiver: Receiver;
 let rt: Awaited<ReturnType<typeof startTestRuntime>>;
 const evaluators: Alerting[] = [];
 
-const DAY = 86_400_000;
-const now = new Date();
-const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-const WEEK0 = today - ((new Date(today).getUTCDay() + 6) % 7) * DAY - 30 * 7 * DAY;
+const WEEK0 = mondayWeeksAgo(30);
 
 beforeAll(async () => {
   receiver = await startReceiver({ secret: SECRET });
@@ -94,22 +92,7 @@ it('a process without alerting re-queues re-sends through BullMQ only where the 
 });
 
 it('two evaluators take turns under the Redis lock: one transition, one delivery, sent once', async () => {
-  const events = [];
-  for (let w = 0; w < 21; w++) {
-    for (let k = 0; k < 10; k++) {
-      events.push(
-        ev(
-          'delivery.deployment',
-          {
-            deploymentId: `l-${w}-${k}`,
-            environment: 'production',
-            status: k < (w === 20 ? 7 : 2) ? 'failed' : 'success',
-          },
-          { time: new Date(WEEK0 + (w * 7 + (k % 5)) * DAY + 3_600_000).toISOString(), team: 'alpha' },
-        ),
-      );
-    }
-  }
+  const events = cfrShift('l', WEEK0);
   expect((await rt.post(events)).status).toBe(202);
   const refreshed = await fetch(`${rt.url}/v1/baselines/refresh`, {
     method: 'POST',

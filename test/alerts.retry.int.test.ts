@@ -13,6 +13,7 @@ import { createLogger, loadConfig } from '@shewhart/config';
 import { type EmbeddedRuntime, startEmbedded } from '@shewhart/runtime';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ev, startTestRuntime } from './support/embedded.js';
+import { cfrShift, mondayWeeksAgo } from './support/shift.js';
 import { eventually } from './support/wait.js';
 
 /**
@@ -38,9 +39,7 @@ let dir: string;
 let file: string;
 
 const DAY = 86_400_000;
-const now = new Date();
-const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-const WEEK0 = today - ((new Date(today).getUTCDay() + 6) % 7) * DAY - 30 * 7 * DAY;
+const WEEK0 = mondayWeeksAgo(30);
 
 beforeAll(async () => {
   receiver = await startReceiver({ secret: SECRET, respond: () => (up ? 204 : 503) });
@@ -132,22 +131,7 @@ const settled = (ids: string[]) =>
 const arrivals = (id: string) => receiver.messages.filter((m) => m.deliveryId === id);
 
 it('re-sends failed deliveries under the same delivery id, with a new round of attempts and a truthful record', async () => {
-  const events = [];
-  for (let w = 0; w < 21; w++) {
-    for (let k = 0; k < 10; k++) {
-      events.push(
-        ev(
-          'delivery.deployment',
-          {
-            deploymentId: `r-${w}-${k}`,
-            environment: 'production',
-            status: k < (w === 20 ? 7 : 2) ? 'failed' : 'success',
-          },
-          { time: new Date(WEEK0 + (w * 7 + (k % 5)) * DAY + 3_600_000).toISOString(), team: 'alpha' },
-        ),
-      );
-    }
-  }
+  const events = cfrShift('r', WEEK0);
   expect((await rt.post(events)).status).toBe(202);
   expect((await post('/v1/baselines/refresh', {})).status).toBe(200);
   const r = await rt.alerting?.evaluateNow();

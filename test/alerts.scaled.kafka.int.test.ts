@@ -34,6 +34,7 @@ import {
   scrape,
   startService,
 } from './support/processes.js';
+import { cfrShift, mondayWeeksAgo } from './support/shift.js';
 
 const REDIS = 'redis://127.0.0.1:6379';
 const SECRET = 'scaled-alerts-secret';
@@ -45,9 +46,7 @@ let dir: string;
 let env: Record<string, string>;
 
 const DAY = 86_400_000;
-const now = new Date();
-const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-const WEEK0 = today - ((new Date(today).getUTCDay() + 6) % 7) * DAY - 30 * 7 * DAY;
+const WEEK0 = mondayWeeksAgo(30);
 const weekStart = (w: number) => new Date(WEEK0 + w * 7 * DAY).toISOString().slice(0, 10);
 
 /** Firing messages as the receiver accepted them (repeats of a delivery id left out). */
@@ -117,22 +116,7 @@ afterAll(async () => {
 });
 
 it('the worker delivers the special-cause and the objective alert through BullMQ, signed, once each', async () => {
-  const events = [];
-  for (let w = 0; w < 21; w++) {
-    for (let k = 0; k < 10; k++) {
-      events.push(
-        ev(
-          'delivery.deployment',
-          {
-            deploymentId: `scaled-${w}-${k}`,
-            environment: 'production',
-            status: k < (w === 20 ? 7 : 2) ? 'failed' : 'success',
-          },
-          { time: new Date(WEEK0 + (w * 7 + (k % 5)) * DAY + 3_600_000).toISOString(), team: 'alpha' },
-        ),
-      );
-    }
-  }
+  const events = cfrShift('scaled', WEEK0);
   expect((await postEvents(collector, events)).status).toBe(202);
   const [signal, objective] = await eventually(
     'the special-cause and the objective alert',
