@@ -92,8 +92,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
           deployment: 'embedded',
         })
       : undefined;
-    // After each refresh: the objectives' own series (a monthly objective's monthly chart), then what
-    // registered for it (the web view prepares its pages), then alert evaluation.
+    // After each refresh: the objectives' own series (a monthly objective's monthly chart), then alert
+    // evaluation (time-critical: it never waits behind page preparation), then what registered for it
+    // (the web view prepares its pages).
     const afterRefresh: (() => Promise<void>)[] = [];
     const refresher = new BaselineRefresher(states, {
       logger,
@@ -107,8 +108,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedR
           for (const f of r?.failed ?? [])
             logger.warn({ series: f.key, error: f.error }, 'objective series refresh failed');
         }
-        for (const hook of afterRefresh) await hook();
         await alerting?.afterRefresh();
+        for (const hook of afterRefresh) await hook();
       },
     });
     const store = new EventStore(warehouse.client, {
