@@ -129,7 +129,7 @@ export function pipelineHealth(options: { rejections: boolean }) {
   }
   d.withPanel(
     note(
-      '**From the processes (Prometheus).** What the collector and the workers count but never store, scraped from their `/metrics` by Prometheus: dead letters (events a worker could not store after its attempts, published to the dead-letter topic), Kafka consumer lag of the worker group, and the rates at which the collector accepts, deduplicates and refuses events. Empty without the Prometheus of infra/compose (or one scraping the same jobs).',
+      '**From the processes (Prometheus).** What the collector and the workers count but never store, scraped from their `/metrics` by Prometheus: dead letters (messages a worker will never store, published to the dead-letter topic: see the panel), Kafka consumer lag of the worker group, and the rates at which the collector accepts, deduplicates and refuses events. Empty without the Prometheus of infra/compose (or one scraping the same jobs).',
       2,
     ),
   )
@@ -138,7 +138,7 @@ export function pipelineHealth(options: { rejections: boolean }) {
         warn: 1,
         crit: 100,
         description:
-          'Events the workers could not store after SHEWHART_DLQ_ATTEMPTS attempts, published to the dead-letter topic and recorded as refused (counter increase over the dashboard range, across workers and restarts; Prometheus extrapolates an increase to the range edges, so it is rounded).',
+          'Messages the workers will never store, published to the dead-letter topic and recorded as refused: at once for a message that fails decoding or validation; after SHEWHART_DLQ_ATTEMPTS store attempts for an event ClickHouse refuses (a storage outage is retried, never dead-lettered) (counter increase over the dashboard range, across workers and restarts; Prometheus extrapolates an increase to the range edges, so it is rounded).',
       })
         .height(5)
         .span(6),
