@@ -148,7 +148,7 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(
       [
         `freshness, event → panel (embedded default, defects dashboard arrivals panel SQL, polled every ${pollMs} ms)`,
-        `  probes: ${delays.length}${load > 0 ? `; background ${background} events at ${load}/s` : '; no background load'} in ${seconds.toFixed(1)} s`,
+        `  probes: ${delays.length} in ${seconds.toFixed(1)} s; ${load > 0 ? `background ${background} events, ${(background / seconds).toFixed(0)}/s achieved of ${load}/s asked` : 'no background load'}`,
         `  p50 ${ms(percentile(delays, 0.5))}  p95 ${ms(percentile(delays, 0.95))}  p99 ${ms(percentile(delays, 0.99))}  max ${ms(delays.at(-1) as number)}`,
         `  memory: RSS ${mib(process.memoryUsage.rss())}, peak ${mib(peak.stop())}`,
         `  machine: ${cpus().length} cores, ${mib(totalmem())}; load average ${load0[0]?.toFixed(2)} before, ${load1[0]?.toFixed(2)} after`,
