@@ -18,22 +18,35 @@ const ALERT_TABLES = ['alerts', 'alert_acks'];
 const REVIEW_TABLES = ['review_packs', 'review_actions'];
 
 /**
- * What the pages read changes only when rows are added to these tables, or a day passes. Their row counts
- * (answered from table metadata, without reading data) make the versions a page built earlier is kept
- * for: one small statement per request.
+ * What the pages read changes only when rows are written to these tables, or a day passes. A table's
+ * version is the largest block number of its active parts with its row count, both answered from part
+ * metadata (`system.parts`, no column read): one small statement per request.
+ *
+ * Why block numbers, not row counts alone: `events_raw`, `signals` and `alerts` are ReplacingMergeTrees. A
+ * row written again for the same key (an alert resolved, a signal re-detected) adds a row, and a background
+ * merge later removes the older one, so the count returns to its earlier value and a page built before the
+ * write would be served again, stale, for as long as nothing else is written. Every INSERT commits its
+ * rows in a part with a new block number larger than any before it, and a merge keeps the largest of the
+ * parts it merges: the largest only grows. (Rows of these tables are only ever inserted, never mutated.)
  */
 export async function dataVersions(client: ClickHouseClient, now = new Date()): Promise<DataVersions> {
   const all = [...DATA_TABLES, ...ALERT_TABLES, ...REVIEW_TABLES];
   const rs = await client.query({
-    query: `SELECT ${all.map((t, i) => `(SELECT count() FROM ${t}) AS c${i}`).join(', ')}`,
+    query: `SELECT table, toString(max(max_block_number)) AS block, toString(sum(rows)) AS n
+            FROM system.parts
+            WHERE database = currentDatabase() AND active AND table IN {tables:Array(String)}
+            GROUP BY table`,
+    query_params: { tables: all },
     format: 'JSONEachRow',
   });
-  const [row] = await rs.json<Record<string, string | number>>();
-  const counts = all.map((_t, i) => String(row?.[`c${i}`] ?? ''));
+  const rows = await rs.json<{ table: string; block: string; n: string }>();
+  const byTable = new Map(rows.map((r) => [r.table, `${r.block}:${r.n}`]));
+  // A table without parts (nothing written yet) has version 0.
+  const versions = all.map((t) => byTable.get(t) ?? '0');
   return {
-    data: `${counts.slice(0, DATA_TABLES.length).join('.')}@${now.toISOString().slice(0, 10)}`,
-    alerts: counts.slice(DATA_TABLES.length, DATA_TABLES.length + ALERT_TABLES.length).join('.'),
-    reviews: counts.slice(DATA_TABLES.length + ALERT_TABLES.length).join('.'),
+    data: `${versions.slice(0, DATA_TABLES.length).join('.')}@${now.toISOString().slice(0, 10)}`,
+    alerts: versions.slice(DATA_TABLES.length, DATA_TABLES.length + ALERT_TABLES.length).join('.'),
+    reviews: versions.slice(DATA_TABLES.length + ALERT_TABLES.length).join('.'),
   };
 }
 

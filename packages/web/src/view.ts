@@ -40,8 +40,9 @@ const utcDay = (d: Date) => d.toISOString().slice(0, 10);
 
 /**
  * What the web view's pages read, kept for as long as it stays true. Every page is built from data whose
- * version (`dataVersions`: row counts and the UTC day) it was built for, and served from memory while the
- * version holds — a GET only reads, and a repeated page costs one metadata statement.
+ * version (`dataVersions`: each table's latest block number and row count, and the UTC day) it was built
+ * for, and served from memory while the version holds — a GET only reads, and a repeated page costs one
+ * metadata statement.
  *
  * `prepare()` is the refresher's part (the embedded runtime calls it after each baseline and signal
  * refresh, and once at start): it evaluates the objectives' tiles — the overview's one expensive part —
