@@ -1,5 +1,5 @@
 import { type ListedAlert, listAlerts, nextVersion } from '@shewhart/alerts';
-import { type AlertsPort, dataVersions, type WebAlert, WebView } from '@shewhart/web';
+import { type AlertsPort, chartKey, dataVersions, type WebAlert, WebView } from '@shewhart/web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ev, startTestRuntime } from './support/embedded.js';
 import { eventually } from './support/wait.js';
@@ -145,5 +145,24 @@ describe("the web view's data versions", () => {
     await optimize('events_raw');
     expect([await count('signals'), await count('events_raw')]).toEqual(counts);
     expect((await dataVersions(client())).data).not.toBe(before.data);
+  });
+});
+
+describe('chart pages', () => {
+  it("refuses a bad range before building the whole series' page, naming the field", async () => {
+    const view = new WebView({ states: rt.storage.states }, { versionTtlMs: 0 });
+    const series = { kpi: 'defect_arrivals', period: 'month' };
+    await expect(view.chartPage({ ...series, from: '2026-13-01' })).rejects.toThrow(/from/);
+    await expect(view.chartPage({ ...series, to: 'soon' })).rejects.toThrow(/to/);
+    // Nothing was built: neither the whole series' page nor the range's.
+    expect(view.held()).toEqual([]);
+    // A good range is built from the whole series' page, as before.
+    await view.chartPage({ ...series, from: '2026-01-01' });
+    expect(view.held()).toEqual([chartKey(series), chartKey({ ...series, from: '2026-01-01' })]);
+    await view.close();
+    // Over HTTP: a 400 naming the field.
+    const res = await fetch(`${rt.url}/charts?kpi=defect_arrivals&from=2026-13-01`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/\bfrom\b/);
   });
 });

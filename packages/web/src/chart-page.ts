@@ -47,14 +47,22 @@ export interface ChartPage {
   kept: boolean;
 }
 
-/** The chart document of the page (as the chart route builds it, objective included). */
-export async function loadChartPage(ctx: WebContext, raw: ChartPageQuery): Promise<ChartPage> {
+/**
+ * The page's query checked as the chart route checks it, before anything is read: an unknown KPI is not
+ * found (`kind: 'not_found'`), a bad parameter (`from`, `to`, `period`, …) fails naming it.
+ */
+export function parseChartQuery(raw: ChartPageQuery) {
   const query = cleanQuery(raw);
   const kpiId = query.kpi ?? DEFAULT_KPI;
   const kpi = findKpi(kpiId);
   if (!kpi) throw Object.assign(new Error(`unknown KPI: ${kpiId}`), { kind: 'not_found' });
   const { kpi: _k, ...chartQuery } = query;
-  const q = parseKpiQuery(chartQuery as Record<string, unknown>, kpi);
+  return { query, kpi, q: parseKpiQuery(chartQuery as Record<string, unknown>, kpi) };
+}
+
+/** The chart document of the page (as the chart route builds it, objective included). */
+export async function loadChartPage(ctx: WebContext, raw: ChartPageQuery): Promise<ChartPage> {
+  const { query, kpi, q } = parseChartQuery(raw);
   const objective = ctx.objectives?.find({ kpi: kpi.id, team: q.team, project: q.project, period: q.period });
   const [doc, teams] = await Promise.all([
     kpiChartOf(ctx.states, kpi, q, objective ? { spec: objective.spec, objective } : {}),

@@ -7,6 +7,7 @@ import {
   cleanQuery,
   loadChartPage,
   narrowChartPage,
+  parseChartQuery,
 } from './chart-page.js';
 import type { WebAlert, WebContext } from './context.js';
 import { loadOverview, loadTiles, type Overview, type Tiles } from './overview.js';
@@ -123,6 +124,8 @@ export class WebView {
   }
 
   async chartPage(query: ChartPageQuery): Promise<ChartPage> {
+    // A bad parameter (a range's `from`, say) is refused before the whole series' page is built.
+    parseChartQuery(query);
     const q = cleanQuery(query);
     const v = await this.versions();
     const { from, to, ...series } = q;
@@ -223,6 +226,11 @@ export class WebView {
       seen.add(key);
       await this.#cache.get(key, v.data, () => loadChartPage(this.ctx, cleanQuery(q))).catch(() => undefined);
     }
+  }
+
+  /** The keys of the pages held (`chartKey` for charts), most recently used last. */
+  held(): string[] {
+    return this.#cache.keys();
   }
 
   /** Prepares again at each UTC midnight, when periods close (the embedded runtime starts it). */
