@@ -47,18 +47,25 @@ const DEFAULT_GRAIN: Grain = 'week';
  * The series a process change is judged on (docs/methods.md §6.4), at the grain the KPI is charted and
  * judged at: each objective's own series (KPI, scope, unit or phase, period) for the KPIs with an
  * objective in the change's scope — `kpi: "*"`: every KPI with one — and the KPI's default weekly chart
- * for a named KPI without one.
+ * for a named KPI without one. Each series is judged, and labelled, in its own scope.
+ *
+ * In the change's scope, for `kpi: "*"`: the objectives of the change's team — those of the change's
+ * project and the team-wide ones when the change names a project (the team-wide series contains the
+ * project's work, so it is judged too, as the team's series), every one of the team's when it names none.
+ * Never another project's. A named KPI: the objective of exactly the change's scope.
  */
 function verdictSeries(
   change: { kpi: string; project: string },
   team: string,
-  objectives: readonly { objective: { kpi: string }; series: SeriesRef | null }[],
+  objectives: readonly { series: SeriesRef | null }[],
 ): SeriesRef[] {
   const refs = new Map<string, SeriesRef>();
   for (const o of objectives) {
     const s = o.series;
     if (!s || s.team !== team) continue;
-    if (change.kpi !== '*' && (s.kpi !== change.kpi || s.project !== change.project)) continue;
+    if (change.kpi === '*') {
+      if (change.project && s.project !== change.project && s.project !== '') continue;
+    } else if (s.kpi !== change.kpi || s.project !== change.project) continue;
     if (findKpi(s.kpi)) refs.set(seriesId(s), s);
   }
   const def = findKpi(change.kpi);
@@ -181,12 +188,13 @@ export async function buildReviewPack(sources: PackSources, options: BuildOption
     for (const ref of verdictSeries(c, t, objectives)) {
       const doc = await ctx.chart(ref);
       if (!doc) continue;
+      // The series' own scope (a team-wide objective judged for a project's change is the team's).
       verdicts.push(
         changeVerdict(
-          { ...c, kpi: ref.kpi, team: t, dim: ref.dim },
+          { ...c, kpi: ref.kpi, team: t, project: ref.project, dim: ref.dim },
           doc,
           ctx.asOf,
-          minEffectFor(sources.objectives, ref.kpi, t || undefined, c.project || undefined),
+          minEffectFor(sources.objectives, ref.kpi, t || undefined, ref.project || undefined),
         ),
       );
     }
