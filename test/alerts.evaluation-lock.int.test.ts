@@ -78,15 +78,18 @@ it('the lock is shared by the processes of one ClickHouse server, and absent on 
 
 it('a process without alerting re-queues re-sends through BullMQ only where the workers run it', async () => {
   const server = loadConfig({ CLICKHOUSE_URL: 'http://127.0.0.1:8123', REDIS_URL: REDIS });
-  const queue = requeueOnly(server, rt.storage);
+  const queue = requeueOnly(server, rt.storage, { hasAlerts: true });
   expect(queue?.kind).toBe('bullmq');
   await queue?.close();
   // An embedded directory: the row waits, pending, for the next start (no queue to hand it to).
-  expect(requeueOnly(loadConfig({ SHEWHART_DATA_DIR: rt.dataDir }), rt.storage)).toBeUndefined();
+  expect(
+    requeueOnly(loadConfig({ SHEWHART_DATA_DIR: rt.dataDir }), rt.storage, { hasAlerts: true }),
+  ).toBeUndefined();
   expect(
     requeueOnly(
       loadConfig({ CLICKHOUSE_URL: 'http://127.0.0.1:8123', SHEWHART_ALERT_QUEUE: 'inline' }),
       rt.storage,
+      { hasAlerts: true },
     ),
   ).toBeUndefined();
 });

@@ -22,7 +22,7 @@ import { eventually } from './support/wait.js';
  * alert exhaust their 2 attempts and stay failed. A re-send through the API while it is still down
  * runs a new round of 2 and fails again; once it is up, `alerts deliveries retry --all-failed` re-sends
  * both and they arrive — always under their own delivery id, with the attempt count and the re-sends
- * kept truthful. Unknown ids answer 404 naming them; a delivery that is not failed, 409. Then, with no
+ * kept truthful. Unknown ids answer 404 naming them; a delivered one, 409. Then, with no
  * server running, the command re-sends the failed resolutions straight in the data directory: they
  * stay pending, and the next `start` on that directory sends them.
  */
@@ -275,16 +275,18 @@ it('with no server running, a re-send waits pending in the data directory and th
     expect(m.get(id)).toMatchObject({ state: 'failed', transition: 'resolved', attempts: 2 });
 
   // The server stops; the command opens the directory itself. Nothing runs deliveries there, so it says
-  // they wait for the next start — and refuses what is not failed just as the API does.
+  // they wait for the next start. Asked again while pending, it hands the row over again (idempotent):
+  // still one re-send, one history row.
   await rt.shutdown();
   stopped = true;
   up = true;
   const one = await cli('alerts', 'deliveries', 'retry', ids[0] as string, '--data', rt.dataDir, '--by', 'x');
   expect(one.code).toBe(0);
   expect(one.out).toContain('re-sent 1 failed delivery');
-  const conflict = await cli('alerts', 'deliveries', 'retry', ids[0] as string, '--data', rt.dataDir);
-  expect(conflict.code).not.toBe(0);
-  expect(conflict.err).toContain(`delivery ${ids[0]} is still pending`);
+  const again = await cli('alerts', 'deliveries', 'retry', ids[0] as string, '--data', rt.dataDir);
+  expect(again.code).toBe(0);
+  expect(again.out).toContain(`${ids[0]}`);
+  expect(again.out).toContain('re-send 1)');
   const rest = await cli('alerts', 'deliveries', 'retry', '--all-failed', '--data', rt.dataDir);
   expect(rest.code).toBe(0);
   expect(rest.out).toContain('re-sent 1 failed delivery');
@@ -313,6 +315,8 @@ it('with no server running, a re-send waits pending in the data directory and th
     30_000,
   );
   for (const d of done) expect(d).toMatchObject({ attempts: 3, roundStart: 2, retries: 1, lastStatus: 204 });
+  // One re-send each, however often it was asked for.
+  for (const id of ids) expect(await listDeliveryRetries(client, id)).toHaveLength(1);
   for (const id of ids) {
     expect(arrivals(id)).toHaveLength(3);
     expect(arrivals(id).every((x) => x.signatureOk === true && x.body.status === 'resolved')).toBe(true);

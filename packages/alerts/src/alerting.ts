@@ -7,7 +7,7 @@ import { BullDeliveryQueue } from './bullmq.queue.js';
 import { JOBS } from './catalogue.js';
 import type { AlertsConfig } from './config.js';
 import { type EvaluationResult, evaluateAlerts } from './evaluate.js';
-import { type DeliveryQueue, InlineDeliveryQueue, type QueueLogger } from './inline.queue.js';
+import { type DeliveryQueue, InlineDeliveryQueue, type QueueLogger, type RetryLock } from './inline.queue.js';
 
 export interface AlertingOptions {
   client: ClickHouseClient;
@@ -36,11 +36,24 @@ export interface AlertingOptions {
    * evaluation, so no two interleave their reads and writes of one episode. Closed with the alerting.
    */
   lock?: EvaluationLock;
+  /**
+   * The lock re-sends of deliveries take turns under across processes (a RedisLock), handed to the
+   * delivery queue and closed with it.
+   */
+  retryLock?: RetryLock;
+  /**
+   * How often pending deliveries are resumed (a re-send whose hand-off to the queue failed, a job that
+   * ended while its row was pending): default `evaluateEveryMs`. Only where deliveries run.
+   */
+  resumeEveryMs?: number;
 }
 
-/** A cross-process mutex (RedisLock's shape): `run` waits for it, `held` throws once it is lost. */
+/**
+ * A cross-process mutex (RedisLock's shape): `run` waits for it, `held` throws once it is lost, and an
+ * aborted `signal` ends the wait without running `work` (rejecting).
+ */
 export interface EvaluationLock {
-  run<T>(work: (held: () => void) => Promise<T>): Promise<T>;
+  run<T>(work: (held: () => void) => Promise<T>, signal?: AbortSignal): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -54,6 +67,10 @@ export class Alerting {
   readonly deliveries: DeliveryQueue;
   #running: Promise<EvaluationResult | undefined> = Promise.resolve(undefined);
   #timer: NodeJS.Timeout | undefined;
+  #resumeTimer: NodeJS.Timeout | undefined;
+  #resuming: Promise<void> | undefined;
+  /** Aborted by close(): an evaluation still waiting for the lock stops waiting. */
+  readonly #closing = new AbortController();
   #evalQueue: Queue | undefined;
   #evalWorker: Worker | undefined;
   #redis: Redis[] = [];
@@ -64,10 +81,11 @@ export class Alerting {
   private constructor(private readonly options: AlertingOptions) {
     this.publicUrl = options.publicUrl;
     const deps = { client: options.client, config: options.config, timeoutMs: options.timeoutMs };
+    const retryLock = options.retryLock ? { retryLock: options.retryLock } : {};
     this.deliveries =
       options.queue.kind === 'inline'
-        ? new InlineDeliveryQueue({ ...deps, logger: options.logger })
-        : new BullDeliveryQueue(deps, { ...options.queue, logger: options.logger });
+        ? new InlineDeliveryQueue({ ...deps, logger: options.logger, ...retryLock })
+        : new BullDeliveryQueue(deps, { ...options.queue, logger: options.logger, ...retryLock });
   }
 
   static async start(options: AlertingOptions): Promise<Alerting> {
@@ -76,6 +94,7 @@ export class Alerting {
       const resumed = await a.deliveries.resume();
       if (resumed > 0) options.logger?.info({ resumed }, 'pending alert deliveries resumed');
       await a.#startSchedule();
+      a.#startResume();
       return a;
     } catch (error) {
       await a.close();
@@ -125,6 +144,30 @@ export class Alerting {
     this.#evalWorker.on('error', (error) =>
       this.options.logger?.warn({ err: error }, 'alert evaluation worker error'),
     );
+  }
+
+  /**
+   * Where deliveries run (the embedded default, the worker), pending rows are resumed on a timer, not
+   * only at start: a re-send whose hand-off to the queue failed, or whose job was still finishing its
+   * last attempt, is sent within a tick instead of waiting for a restart. Resuming is idempotent.
+   */
+  #startResume(): void {
+    const q = this.options.queue;
+    if (q.kind === 'bullmq' && !q.process) return;
+    this.#resumeTimer = setInterval(() => {
+      if (this.#closed || this.#resuming) return;
+      this.#resuming = this.deliveries
+        .resume()
+        .then(
+          () => undefined,
+          (error: unknown) =>
+            this.options.logger?.warn({ err: error }, 'could not resume pending alert deliveries'),
+        )
+        .finally(() => {
+          this.#resuming = undefined;
+        });
+    }, this.options.resumeEveryMs ?? this.options.evaluateEveryMs);
+    this.#resumeTimer.unref();
   }
 
   #evaluateJobOptions() {
@@ -187,10 +230,18 @@ export class Alerting {
       // its transitions stored (ids are derived from the data), so it adds none of its own. Waiting
       // rather than skipping: the one that waits may have been asked for after newer data arrived.
       const lock = this.options.lock;
-      // A process closing while it waited for its turn evaluates nothing when the turn comes.
-      const r = lock
-        ? await lock.run((held) => (this.#closed ? Promise.resolve(undefined) : evaluate(held)))
-        : await evaluate();
+      // A process closing while it waits for its turn stops waiting (close() aborts the wait) and
+      // evaluates nothing.
+      const signal = this.#closing.signal;
+      let r: EvaluationResult | undefined;
+      try {
+        r = lock
+          ? await lock.run((held) => (this.#closed ? Promise.resolve(undefined) : evaluate(held)), signal)
+          : await evaluate();
+      } catch (error) {
+        if (signal.aborted) return undefined;
+        throw error;
+      }
       if (!r) return undefined;
       if (r.opened + r.resolved > 0 || r.failed.length > 0)
         this.options.logger?.info(
@@ -228,8 +279,11 @@ export class Alerting {
    */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#closing.abort('alerting closed');
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#resumeTimer) clearInterval(this.#resumeTimer);
     await this.#evalWorker?.close();
+    await this.#resuming;
     await this.#running;
     await this.#evalQueue?.close();
     await this.deliveries.close();

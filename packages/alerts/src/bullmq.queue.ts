@@ -2,7 +2,7 @@ import { DelayedError, type Job, type MinimalJob, Queue, UnrecoverableError, Wor
 import { Redis } from 'ioredis';
 import { backoffDelay, JOBS, type JobData } from './catalogue.js';
 import { attemptDelivery, type ProcessorDeps } from './deliver.processor.js';
-import type { DeliveryQueue, QueueLogger } from './inline.queue.js';
+import type { DeliveryQueue, QueueLogger, RetryLock } from './inline.queue.js';
 import type { Delivery } from './model.js';
 import { getDelivery, listDeliveries, writeDeliveries } from './store.js';
 
@@ -49,26 +49,39 @@ export class BullDeliveryQueue implements DeliveryQueue {
   readonly kind = 'bullmq' as const;
   readonly #redis: Redis[] = [];
   readonly queue: Queue;
+  readonly retryLock: RetryLock | undefined;
   #worker: Worker | undefined;
+  #lastError = '';
 
   constructor(
     private readonly deps: ProcessorDeps,
-    private readonly options: BullOptions & { process: boolean; concurrency?: number },
+    private readonly options: BullOptions & { process: boolean; concurrency?: number; retryLock?: RetryLock },
   ) {
+    this.retryLock = options.retryLock;
     const redis = connection(options.redisUrl);
     this.#redis.push(redis);
     this.queue = new Queue(JOBS.deliver.queue, { connection: redis, prefix: options.prefix });
+    // Without a listener every reconnect attempt to an unreachable Redis is printed as an unhandled
+    // 'error' event; through the logger, once per distinct message.
+    this.queue.on('error', (error) => this.#logError(error, 'alert delivery queue error'));
     if (options.process) this.#startWorker();
+  }
+
+  #logError(error: Error, msg: string): void {
+    if (error.message === this.#lastError) return;
+    this.#lastError = error.message;
+    this.options.logger?.warn({ err: error }, msg);
   }
 
   #jobOptions(d: Delivery) {
     const route = this.deps.config.routes.get(d.routeId);
+    const attempts = route?.retry.attempts ?? d.retryAttempts;
     return {
       jobId: d.deliveryId,
       // The row's count decides when a delivery is exhausted; the job's limit is a backstop above it.
-      // A process that only adds jobs (a collector re-queueing a re-send) may not know the route: the
-      // backstop then stays well clear of any route's budget.
-      attempts: route ? route.retry.attempts + 1 : 1_000,
+      // A process that only adds jobs (a collector re-queueing a re-send) reads the route's budget from
+      // the row; a row from before it was kept gets a backstop well clear of any route's budget.
+      attempts: attempts ? attempts + 1 : 1_000,
       backoff: { type: 'catalogue' },
       delay: Math.max(0, new Date(d.notBefore).getTime() - Date.now()),
       removeOnComplete: JOBS.deliver.keepCompleted,
@@ -80,7 +93,10 @@ export class BullDeliveryQueue implements DeliveryQueue {
     if (deliveries.length === 0) return;
     const data = (d: Delivery): JobData<'deliver'> => ({
       deliveryId: d.deliveryId,
-      backoffMs: this.deps.config.routes.get(d.routeId)?.retry.backoffMs ?? JOBS.deliver.backoffMs,
+      // The route's backoff, from the routes loaded here or else from the row (which carries it), so a
+      // job re-added by a collector or a command backs off as the route says.
+      backoffMs:
+        this.deps.config.routes.get(d.routeId)?.retry.backoffMs ?? d.backoffMs ?? JOBS.deliver.backoffMs,
     });
     await this.queue.addBulk(
       deliveries.map((d) => ({ name: JOBS.deliver.name, data: data(d), opts: this.#jobOptions(d) })),
@@ -92,26 +108,29 @@ export class BullDeliveryQueue implements DeliveryQueue {
    * the same `X-Shewhart-Delivery`: the job BullMQ kept as failed (or completed) is retried with its
    * attempt counter reset — the row's own count (`attempts`, `roundStart`) is the record, and the job's
    * limit only a backstop above the route's budget; one Redis no longer holds is added anew; one that is
-   * already waiting, delayed or running is left alone (it will run).
+   * waiting, delayed or running is left alone. Idempotent, so asking twice is harmless.
+   *
+   * A running job of a re-sent row is usually its last attempt finishing (the row is written failed
+   * before the job moves to failed): waited for briefly; if it still runs, the next `resume()` (every
+   * evaluation tick of the delivering processes) finds it finished and retries it.
    */
   async requeue(deliveries: readonly Delivery[]): Promise<void> {
-    await this.#requeue(deliveries, true);
+    await this.#requeue(deliveries, 2_000);
   }
 
-  async #requeue(deliveries: readonly Delivery[], finishing: boolean): Promise<void> {
+  async #requeue(deliveries: readonly Delivery[], waitActiveMs: number): Promise<void> {
     const missing: Delivery[] = [];
     for (const d of deliveries) {
       const job = await this.queue.getJob(d.deliveryId);
-      if (!job) {
-        missing.push(d);
-        continue;
-      }
-      let state = await job.getState();
-      // A re-sent row was failed, so an active job is its last attempt finishing (the row is written
-      // before the job moves to failed): wait for that move instead of taking the job for a live one.
-      for (let waited = 0; finishing && state === 'active' && waited < 30_000; waited += 50) {
+      let state = job ? await job.getState() : 'unknown';
+      for (let waited = 0; job && state === 'active' && waited < waitActiveMs; waited += 50) {
         await new Promise((r) => setTimeout(r, 50));
         state = await job.getState();
+      }
+      // Gone (never added, removed, or removed between the two reads): added anew.
+      if (!job || state === 'unknown') {
+        missing.push(d);
+        continue;
       }
       if (state !== 'failed' && state !== 'completed') continue;
       try {
@@ -132,8 +151,9 @@ export class BullDeliveryQueue implements DeliveryQueue {
    */
   async resume(): Promise<number> {
     const pending = await listDeliveries(this.deps.client, { state: 'pending', withBody: false });
-    // An active job at boot belongs to another worker's attempt in flight: it runs, nothing to wait for.
-    await this.#requeue(pending, false);
+    // An active job belongs to an attempt in flight: it runs, nothing to wait for (a later resume
+    // retries it if it ends finished while its row is pending).
+    await this.#requeue(pending, 0);
     return pending.length;
   }
 
@@ -179,7 +199,7 @@ export class BullDeliveryQueue implements DeliveryQueue {
         this.options.logger?.warn({ err: e }, 'could not mark a failed delivery'),
       );
     });
-    worker.on('error', (error) => this.options.logger?.warn({ err: error }, 'alert delivery worker error'));
+    worker.on('error', (error) => this.#logError(error, 'alert delivery worker error'));
     this.#worker = worker;
   }
 
@@ -201,6 +221,7 @@ export class BullDeliveryQueue implements DeliveryQueue {
     await this.#worker?.close();
     await this.queue.close();
     for (const r of this.#redis) r.disconnect();
+    await this.retryLock?.close();
   }
 }
 

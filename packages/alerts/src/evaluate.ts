@@ -182,6 +182,8 @@ function deliveriesFor(
         routeId,
         state: 'pending',
         attempts: 0,
+        retryAttempts: route.retry.attempts,
+        backoffMs: route.retry.backoffMs,
         lastError: '',
         lastStatus: 0,
         body: JSON.stringify(payload),

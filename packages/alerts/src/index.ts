@@ -15,7 +15,7 @@ export { attemptDelivery } from './deliver.processor.js';
 export { DEMO_KEY_ENV, demoKey, demoKeyPath, readDemoKey } from './demo-key.js';
 export { missEpisodes, predictAttainment, signalEpisodes } from './episodes.js';
 export { type EvaluationResult, evaluateAlerts } from './evaluate.js';
-export { type DeliveryQueue, InlineDeliveryQueue } from './inline.queue.js';
+export { type DeliveryQueue, InlineDeliveryQueue, type RetryLock } from './inline.queue.js';
 export * from './model.js';
 export { signature, slackPayload, type WebhookPayload, webhookPayload } from './payload.js';
 export { quietUntil } from './quiet-hours.js';
@@ -26,7 +26,13 @@ export {
   signatureMatches,
   startReceiver,
 } from './receiver.js';
-export { DeliveryNotFailedError, type RetryResult, retryDeliveries, UnknownDeliveryError } from './retry.js';
+export {
+  DeliveryNotFailedError,
+  DeliveryQueueUnavailableError,
+  type RetryResult,
+  retryDeliveries,
+  UnknownDeliveryError,
+} from './retry.js';
 export {
   type AlertFilter,
   getDelivery,
@@ -37,4 +43,5 @@ export {
   recordAck,
   recordRejections,
   writeDeliveries,
+  writeDeliveryRetries,
 } from './store.js';

@@ -9,13 +9,25 @@ export interface QueueLogger {
   error(obj: object, msg?: string): void;
 }
 
+/** A mutex re-sends take turns under across processes (RedisLock's shape). */
+export interface RetryLock {
+  run<T>(work: (held: () => void) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
 /** Where new deliveries go once their rows are stored: BullMQ or the in-process runner. */
 export interface DeliveryQueue {
   readonly kind: 'inline' | 'bullmq';
+  /**
+   * The lock re-sends of these deliveries take turns under across processes (processes sharing a
+   * ClickHouse server); closed with the queue. Absent: one process (an embedded directory).
+   */
+  readonly retryLock?: RetryLock;
   enqueue(deliveries: readonly Delivery[]): Promise<void>;
   /**
-   * Hands deliveries that ran before (re-sent after they failed) to the queue again, under the same
-   * delivery id: BullMQ retries the job it kept (or adds it anew if Redis lost it).
+   * Hands deliveries that ran before (re-sent after they failed, or pending rows) to the queue again,
+   * under the same delivery id. Idempotent: BullMQ leaves a job waiting, delayed or running alone,
+   * retries the one it kept finished, and adds one Redis lost.
    */
   requeue(deliveries: readonly Delivery[]): Promise<void>;
   /** Resumes what is pending in ClickHouse (a restart, or rows whose enqueue a crash interrupted). */
@@ -34,9 +46,20 @@ export class InlineDeliveryQueue implements DeliveryQueue {
   readonly kind = 'inline' as const;
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #running = new Map<string, Promise<void>>();
+  /** Asked for while an attempt of theirs was running (a re-send as its last attempt finishes). */
+  readonly #again = new Set<string>();
   #closed = false;
+  readonly retryLock: RetryLock | undefined;
 
-  constructor(private readonly deps: ProcessorDeps & { logger?: QueueLogger; concurrency?: number }) {}
+  constructor(
+    private readonly deps: ProcessorDeps & {
+      logger?: QueueLogger;
+      concurrency?: number;
+      retryLock?: RetryLock;
+    },
+  ) {
+    this.retryLock = deps.retryLock;
+  }
 
   async enqueue(deliveries: readonly Delivery[]): Promise<void> {
     for (const d of deliveries) this.#schedule(d.deliveryId, new Date(d.notBefore).getTime() - Date.now());
@@ -51,7 +74,7 @@ export class InlineDeliveryQueue implements DeliveryQueue {
     const pending = await listDeliveries(this.deps.client, { state: 'pending', withBody: false });
     for (const d of pending) {
       const route = this.deps.config.routes.get(d.routeId);
-      const base = route?.retry.backoffMs ?? JOBS.deliver.backoffMs;
+      const base = route?.retry.backoffMs ?? d.backoffMs ?? JOBS.deliver.backoffMs;
       const round = roundAttempts(d);
       const retryAt =
         round > 0 ? new Date(d.updatedAt).getTime() + backoffDelay(round, base, JOBS.deliver.jitter) : 0;
@@ -61,7 +84,13 @@ export class InlineDeliveryQueue implements DeliveryQueue {
   }
 
   #schedule(id: string, delayMs: number): void {
-    if (this.#closed || this.#timers.has(id) || this.#running.has(id)) return;
+    if (this.#closed || this.#timers.has(id)) return;
+    // Its attempt is running: once it ends, the delivery is looked at again (the attempt may have found
+    // the row failed just before a re-send made it pending; that re-send must not wait for a restart).
+    if (this.#running.has(id)) {
+      this.#again.add(id);
+      return;
+    }
     const timer = setTimeout(
       () => {
         this.#timers.delete(id);
@@ -82,18 +111,26 @@ export class InlineDeliveryQueue implements DeliveryQueue {
     const work = attemptDelivery(this.deps, id)
       .then((r: AttemptOutcome) => {
         this.#running.delete(id);
+        const again = this.#again.delete(id);
         if (r.outcome === 'retry') {
           this.#schedule(id, backoffDelay(r.attempts, r.backoffMs, JOBS.deliver.jitter));
         } else if (r.outcome === 'held') {
           this.#schedule(id, r.until.getTime() - Date.now());
-        } else if (r.outcome === 'failed') {
-          this.deps.logger?.error({ deliveryId: id, error: r.delivery?.lastError }, 'alert delivery failed');
+        } else {
+          if (r.outcome === 'failed')
+            this.deps.logger?.error(
+              { deliveryId: id, error: r.delivery?.lastError },
+              'alert delivery failed',
+            );
+          // Asked for again meanwhile: the processor reads the row and attempts only if it is pending.
+          if (again) this.#schedule(id, 0);
         }
       })
       .catch((error: unknown) => {
         // The attempt could not even be recorded (storage unavailable): try again later; the row is
         // still pending, so a restart would resume it as well.
         this.#running.delete(id);
+        this.#again.delete(id);
         this.deps.logger?.warn(
           { deliveryId: id, err: error },
           'alert delivery attempt not recorded; retrying',
@@ -108,5 +145,6 @@ export class InlineDeliveryQueue implements DeliveryQueue {
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
     await Promise.allSettled([...this.#running.values()]);
+    await this.retryLock?.close();
   }
 }

@@ -81,6 +81,12 @@ export interface Delivery {
   roundStart?: number;
   /** How many times the delivery was re-sent after it failed (`alerts deliveries retry`). */
   retries?: number;
+  /**
+   * The route's retry policy when the delivery was made (0/absent on rows from before it was kept): a
+   * process that re-adds its job without the routes loaded (a collector, a command) backs off the same.
+   */
+  retryAttempts?: number;
+  backoffMs?: number;
   lastError: string;
   lastStatus: number;
   /** The exact body sent on every attempt (signed at send time, so each attempt carries the same signature). */
@@ -125,6 +131,8 @@ export const roundAttempts = (d: Pick<Delivery, 'attempts' | 'roundStart'>): num
 /** One re-send of a failed delivery, and the failure it answered. */
 export interface DeliveryRetry {
   deliveryId: string;
+  /** Which re-send this was (1 for the first): with the id, the history row's key. */
+  retry: number;
   at: string;
   by: string;
   /** The delivery's attempts, status and error when it was re-sent. */

@@ -223,6 +223,8 @@ interface DeliveryRow {
   attempts: number;
   round_start: number;
   retries: number;
+  retry_attempts: number;
+  backoff_ms: number;
   last_error: string;
   last_status: number;
   body: string;
@@ -232,7 +234,7 @@ interface DeliveryRow {
 }
 
 const DELIVERY_COLUMNS = `delivery_id, alert_id, transition, route_id, state, attempts, round_start, retries,
-  last_error, last_status,
+  retry_attempts, backoff_ms, last_error, last_status,
   body, toString(created_at) AS created_at, toString(not_before) AS not_before, toString(updated_at) AS updated_at`;
 
 const toDelivery = (r: DeliveryRow): Delivery => ({
@@ -244,6 +246,9 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
   attempts: Number(r.attempts),
   roundStart: Number(r.round_start),
   retries: Number(r.retries),
+  ...(Number(r.backoff_ms) > 0
+    ? { retryAttempts: Number(r.retry_attempts), backoffMs: Number(r.backoff_ms) }
+    : {}),
   lastError: r.last_error,
   lastStatus: Number(r.last_status),
   body: r.body,
@@ -261,6 +266,8 @@ const deliveryRow = (d: Delivery) => ({
   attempts: d.attempts,
   round_start: d.roundStart ?? 0,
   retries: d.retries ?? 0,
+  retry_attempts: d.retryAttempts ?? 0,
+  backoff_ms: d.backoffMs ?? 0,
   last_error: d.lastError.slice(0, 2000),
   last_status: d.lastStatus,
   body: d.body,
@@ -334,16 +341,20 @@ export async function existingDeliveryIds(
   return new Set((await rs.json<{ delivery_id: string }>()).map((r) => r.delivery_id));
 }
 
-/** Records re-sends of failed deliveries (the history the delivery row itself does not keep). */
+/**
+ * Records re-sends of failed deliveries (the history the delivery row itself does not keep), one row
+ * per (delivery, re-send number): writing the same re-send again replaces its row.
+ */
 export async function writeDeliveryRetries(
   client: ClickHouseClient,
   retries: readonly DeliveryRetry[],
 ): Promise<void> {
   if (retries.length === 0) return;
   await client.insert({
-    table: 'alert_delivery_retries',
+    table: 'alert_delivery_resends',
     values: retries.map((r) => ({
       delivery_id: r.deliveryId,
+      retry: r.retry,
       retried_at: ts(r.at),
       retried_by: r.by,
       attempts: r.attempts,
@@ -360,14 +371,16 @@ export async function listDeliveryRetries(
   deliveryId: string,
 ): Promise<DeliveryRetry[]> {
   const rs = await client.query({
-    query: `SELECT delivery_id, toString(retried_at) AS retried_at, retried_by, attempts, last_status, last_error
-            FROM alert_delivery_retries WHERE delivery_id = {id:String} ORDER BY retried_at`,
+    query: `SELECT delivery_id, retry, toString(retried_at) AS retried_at, retried_by, attempts, last_status,
+              last_error
+            FROM alert_delivery_resends FINAL WHERE delivery_id = {id:String} ORDER BY retry`,
     query_params: { id: deliveryId },
     format: 'JSONEachRow',
   });
   return (
     await rs.json<{
       delivery_id: string;
+      retry: number;
       retried_at: string;
       retried_by: string;
       attempts: number;
@@ -376,6 +389,7 @@ export async function listDeliveryRetries(
     }>()
   ).map((r) => ({
     deliveryId: r.delivery_id,
+    retry: Number(r.retry),
     at: iso(r.retried_at),
     by: r.retried_by,
     attempts: Number(r.attempts),

@@ -103,7 +103,7 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: QueryContext): vo
       config: { access: 'decide' },
       schema: {
         summary:
-          'Re-send a failed delivery (its receiver fixed): same delivery id and body, a new round of attempts',
+          'Re-send a failed delivery (its receiver fixed): same delivery id and body, a new round of attempts; a pending one is handed to the queue again; 503 with Retry-After when the queue cannot take it',
         tags: ['alerts'],
         params: DeliveryParams,
         body: RetryBody,

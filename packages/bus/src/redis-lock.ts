@@ -16,6 +16,12 @@ export interface RedisLockOptions {
   waitMs?: number;
 }
 
+/** Waiting for the lock was given up: the caller's `signal` aborted (a process shutting down). */
+export class LockWaitAbortedError extends Error {
+  override readonly name = 'LockWaitAbortedError';
+  readonly kind = 'unavailable' as const;
+}
+
 /** The lock could not be taken: held elsewhere past `waitMs`, or Redis unreachable. Retry later. */
 export class LockUnavailableError extends Error {
   override readonly name = 'LockUnavailableError';
@@ -48,18 +54,40 @@ export class RedisLock {
    * Runs `work` while holding the lock; waits for it (polling) up to `waitMs`. `work` receives `held`,
    * which throws LockUnavailableError once the lease is known lost (a renewal found another holder, or
    * none succeeded for a whole lease): call it before each write that must not run unguarded.
+   *
+   * `signal` ends the wait: once it aborts (a process closing), `run` stops waiting, never runs `work`
+   * and rejects with LockWaitAbortedError. Work already running under the lock is not interrupted.
    */
-  async run<T>(work: (held: () => void) => Promise<T>): Promise<T> {
+  async run<T>(work: (held: () => void) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const token = randomBytes(16).toString('hex');
     const deadline = Date.now() + this.waitMs;
+    const aborted = () =>
+      new LockWaitAbortedError(
+        `stopped waiting for lock ${this.options.key}: ${String(signal?.reason ?? 'aborted')}`,
+      );
     let pause = 25;
-    while ((await this.acquire(token)) !== 'OK') {
+    for (;;) {
+      if (signal?.aborted) throw aborted();
+      if ((await this.acquire(token)) === 'OK') {
+        // Taken just as the caller gave up: hand it back at once.
+        if (!signal?.aborted) break;
+        await this.redis.eval(RELEASE, 1, this.options.key, token).catch(() => undefined);
+        throw aborted();
+      }
       if (Date.now() >= deadline) {
         throw new LockUnavailableError(
           `lock ${this.options.key} still held by another process after ${this.waitMs} ms`,
         );
       }
-      await new Promise((r) => setTimeout(r, pause));
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, pause);
+        signal?.addEventListener('abort', done, { once: true });
+      });
       pause = Math.min(pause * 2, 500);
     }
     let renewedAt = Date.now();

@@ -6,7 +6,7 @@ import {
   type DeliveryQueue,
   recordRejections,
 } from '@shewhart/alerts';
-import { RedisLock } from '@shewhart/bus';
+import { RedisLock, sharedLock } from '@shewhart/bus';
 import type { AppConfig } from '@shewhart/config';
 import type { ObjectiveService } from '@shewhart/objectives';
 import type { Logger } from 'pino';
@@ -51,18 +51,41 @@ export function evaluationLock(config: AppConfig): RedisLock | undefined {
 }
 
 /**
+ * The lock re-sends of alert deliveries take turns under (`shewhart:<database>:alert-retries`) when the
+ * processes share a ClickHouse server; none on an embedded directory (one process, whose re-sends take
+ * turns in process).
+ */
+export function retryLock(config: AppConfig): RedisLock | undefined {
+  return sharedLock(config, 'alert-retries');
+}
+
+/**
  * Where a process that runs no alerting (a collector, a CLI command) hands re-sent deliveries: BullMQ
  * when the deployment delivers through it and shares a ClickHouse server, adding jobs only (the workers
  * run them); otherwise none — the row is pending in ClickHouse, and the next start of a runtime that
- * delivers alerts resumes it.
+ * delivers alerts resumes it. `hasAlerts`: the configuration file has an `alerts` section (without one
+ * there is nothing to re-send, and no Redis connection is opened).
  */
-export function requeueOnly(config: AppConfig, storage: Storage): DeliveryQueue | undefined {
+export function requeueOnly(
+  config: AppConfig,
+  storage: Storage,
+  options: { hasAlerts: boolean; logger?: Logger },
+): DeliveryQueue | undefined {
+  if (!options.hasAlerts) return undefined;
   const queue = alertQueueFor(config, config.storage.url ? 'scaled' : 'embedded');
   if (queue.kind !== 'bullmq' || !config.storage.url) return undefined;
+  const lock = retryLock(config);
   return new BullDeliveryQueue(
-    // No routes here: a job Redis still holds keeps its options, and a missing one gets the catalogue's.
+    // No routes here: a job Redis still holds keeps its options, and a missing one is added with the
+    // route's retry policy the row carries.
     { client: storage.warehouse.client, config: { routes: new Map(), rules: [] } },
-    { redisUrl: queue.redisUrl, prefix: queue.prefix, process: false },
+    {
+      redisUrl: queue.redisUrl,
+      prefix: queue.prefix,
+      process: false,
+      ...(options.logger ? { logger: options.logger.child({ component: 'alerts' }) } : {}),
+      ...(lock ? { retryLock: lock } : {}),
+    },
   );
 }
 
@@ -85,6 +108,7 @@ export async function startAlerting(options: {
   const queue = alertQueueFor(config, options.deployment);
   const logger = options.logger.child({ component: 'alerts' });
   const lock = evaluationLock(config);
+  const resends = retryLock(config);
   const alerting = await Alerting.start({
     client: storage.warehouse.client,
     states: storage.states,
@@ -96,6 +120,7 @@ export async function startAlerting(options: {
     queue,
     ...(options.refresh ? { refresh: options.refresh } : {}),
     ...(lock ? { lock } : {}),
+    ...(resends ? { retryLock: resends } : {}),
   });
   logger.info(
     { queue: queue.kind, evaluateEveryMs: config.alerts.evaluateEveryMs, rules: options.alerts.rules.length },

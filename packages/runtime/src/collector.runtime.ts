@@ -1,4 +1,4 @@
-import type { DeliveryQueue } from '@shewhart/alerts';
+import { AlertsSection, type DeliveryQueue } from '@shewhart/alerts';
 import { buildHttpApp } from '@shewhart/api';
 import { KafkaBus, topicCatalogue, untilAvailable } from '@shewhart/bus';
 import { type AppConfig, ConfigError, loadConfigFile } from '@shewhart/config';
@@ -34,9 +34,12 @@ export async function startScaledCollector(options: {
   const kafka = config.kafka;
   if (!kafka) throw new ConfigError('KAFKA_BROKERS is required by the scaled collector');
   // The collector serves the webhooks too: it reads the file's sources section (once, at start-up).
+  // Its `alerts` section is read for its shape only (the routes' secrets are the workers' business): re-sends
+  // of alert deliveries are taken, and Redis connected for them, only where there are alerts at all.
   const file = config.objectivesFile
-    ? loadConfigFile(config.objectivesFile, { sources: SOURCES_SECTION })
+    ? loadConfigFile(config.objectivesFile, { sources: SOURCES_SECTION, alerts: { schema: AlertsSection } })
     : undefined;
+  const hasAlerts = file?.alerts !== undefined;
   const sources = webhookSources(file?.sources);
   if (sources.warning) logger.warn(sources.warning);
   const registry = new Registry();
@@ -55,7 +58,7 @@ export async function startScaledCollector(options: {
     // KPI queries catch the entity states up; collectors and workers sharing the server take turns.
     if (config.storage.url) storage = await openStorage(config, { logger, signal: options.signal });
     // A re-sent alert delivery (POST /v1/alerts/deliveries/:id/retry) goes to the workers through BullMQ.
-    if (storage) deliveries = requeueOnly(config, storage);
+    if (storage) deliveries = requeueOnly(config, storage, { hasAlerts, logger });
     let ready = false;
     const app = buildHttpApp({
       bus,

@@ -1,4 +1,4 @@
-export { alertQueueFor, evaluationLock, requeueOnly } from './alerts.runtime.js';
+export { alertQueueFor, evaluationLock, requeueOnly, retryLock } from './alerts.runtime.js';
 export { type ScaledCollector, startScaledCollector } from './collector.runtime.js';
 export { type EmbeddedOptions, type EmbeddedRuntime, startEmbedded } from './embedded.runtime.js';
 export { findRunningServer, type ServerRecord } from './instance.js';

@@ -9,7 +9,7 @@ import {
   retryDeliveries,
 } from '@shewhart/alerts';
 import type { AppConfig } from '@shewhart/config';
-import { requeueOnly, type Storage } from '@shewhart/runtime';
+import { requeueOnly, retryLock, type Storage } from '@shewhart/runtime';
 import type { Command } from 'commander';
 import { addCommonFlags, type CommonFlags, configFrom, openDirect, runningApi } from '../context.js';
 import { formatNumber, table } from '../format.js';
@@ -203,7 +203,7 @@ export function register(program: Command): void {
       throw new Error(
         'name one delivery id or --all-failed (shewhart alerts deliveries --failed lists them)',
       );
-    const by = flags.by ?? userInfo().username;
+    const by = flags.by ?? defaultBy();
     const result = await withSource(
       flags,
       (api) =>
@@ -215,16 +215,40 @@ export function register(program: Command): void {
       async (client, config, storage) => {
         // No server runs on this directory: BullMQ takes the re-send when the deployment uses it;
         // otherwise the row waits, pending, for the next start (which resumes pending deliveries).
-        const queue = requeueOnly(config, storage);
+        const queue = requeueOnly(config, storage, { hasAlerts: true });
+        // Without a queue, re-sends still take turns with the servers' under the shared lock.
+        const lock = queue ? undefined : retryLock(config);
         try {
-          return await retryDeliveries({ client, queue }, id ? { ids: [id] } : { allFailed: true }, by);
+          return await retryDeliveries(
+            { client, queue, ...(lock ? { lock } : {}) },
+            id ? { ids: [id] } : { allFailed: true },
+            by,
+          );
         } finally {
           await queue?.close();
+          await lock?.close();
         }
       },
     );
     process.stdout.write(retrySummary(result));
   });
+}
+
+/**
+ * Who asks, when `--by` is not given: the user name, `$USER` where the OS has none (a container whose
+ * UID has no passwd entry, where `os.userInfo()` throws), else `cli`.
+ */
+export function defaultBy(
+  userName: () => string = () => userInfo().username,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  try {
+    const name = userName();
+    if (name) return name;
+  } catch {
+    // No passwd entry for this UID.
+  }
+  return env.USER || 'cli';
 }
 
 function retrySummary(r: RetryResult): string {
