@@ -1,5 +1,6 @@
-import { type ListedAlert, listAlerts, nextVersion } from '@shewhart/alerts';
-import { type AlertsPort, chartKey, dataVersions, type WebAlert, WebView } from '@shewhart/web';
+import { listAlerts, nextVersion } from '@shewhart/alerts';
+import { toWebAlert } from '@shewhart/api';
+import { type AlertsPort, chartKey, dataVersions, WebView } from '@shewhart/web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ev, startTestRuntime } from './support/embedded.js';
 import { eventually } from './support/wait.js';
@@ -22,26 +23,8 @@ afterAll(async () => {
 
 /** The alerts of the `alerts` table as the server's web routes list them (packages/api web.routes.ts). */
 const port = (): AlertsPort => {
-  const toWeb = (a: ListedAlert): WebAlert => ({
-    id: a.alertId,
-    class: a.class,
-    severity: a.severity,
-    state: a.state,
-    title: a.title,
-    kpi: a.kpi,
-    team: a.team,
-    project: a.project,
-    grain: a.grain,
-    periodStart: a.periodStart,
-    value: a.value,
-    startedAt: a.startedAt,
-    resolvedAt: a.resolvedAt,
-    ackedBy: a.acknowledged?.by ?? null,
-    ackNote: a.acknowledged?.note ?? null,
-    ackedAt: a.acknowledged?.at ?? null,
-  });
   return {
-    list: async (filter) => (await listAlerts(client(), filter)).map(toWeb),
+    list: async (filter) => (await listAlerts(client(), filter)).map(toWebAlert),
     acknowledge: async () => undefined,
   };
 };

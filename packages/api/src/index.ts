@@ -9,3 +9,4 @@ export {
   parseNdjsonBody,
 } from './body.js';
 export { ApiError, ERROR_STATUS, type ErrorKind, sendError } from './errors.js';
+export { toWebAlert } from './web.routes.js';

@@ -321,29 +321,31 @@ function safeNext(next: string | undefined): string {
   return next && /^\/(?![/\\])/.test(next) ? next : '/';
 }
 
+/** An alert as the web pages show it. */
+export const toWebAlert = (a: ListedAlert): WebAlert => ({
+  id: a.alertId,
+  class: a.class,
+  severity: a.severity,
+  state: a.state,
+  title: a.title,
+  kpi: a.kpi,
+  team: a.team,
+  project: a.project,
+  grain: a.grain,
+  periodStart: a.periodStart,
+  value: a.value,
+  startedAt: a.startedAt,
+  resolvedAt: a.resolvedAt,
+  ackedBy: a.acknowledged?.by ?? null,
+  ackNote: a.acknowledged?.note ?? null,
+  ackedAt: a.acknowledged?.at ?? null,
+});
+
 /** The alerts of the `alerts` table (packages/alerts), as the pages list and acknowledge them. */
 function alertsPort(ctx: QueryContext): AlertsPort {
   const client = ctx.states.client;
-  const toWeb = (a: ListedAlert): WebAlert => ({
-    id: a.alertId,
-    class: a.class,
-    severity: a.severity,
-    state: a.state,
-    title: a.title,
-    kpi: a.kpi,
-    team: a.team,
-    project: a.project,
-    grain: a.grain,
-    periodStart: a.periodStart,
-    value: a.value,
-    startedAt: a.startedAt,
-    resolvedAt: a.resolvedAt,
-    ackedBy: a.acknowledged?.by ?? null,
-    ackNote: a.acknowledged?.note ?? null,
-    ackedAt: a.acknowledged?.at ?? null,
-  });
   return {
-    list: async (filter) => (await listAlerts(client, filter)).map(toWeb),
+    list: async (filter) => (await listAlerts(client, filter)).map(toWebAlert),
     acknowledge: async (id, by, note) => {
       const [alert] = await listAlerts(client, { ids: [id] });
       if (!alert) throw new ApiError('not_found', `no alert ${id}`);
