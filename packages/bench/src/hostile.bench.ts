@@ -5,58 +5,14 @@
  * generator, with 16 MiB bodies too). Prints the answers by status, the 5xx count (must be 0), requests
  * not answered within the deadline, latency percentiles, the server's peak RSS and requests/s over time.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
+import { memoryOf, startDemoServer, stop } from './demo-server.js';
 import { type HostileRequest, hostileRequests, type RouteInfo, sendRaw } from './hostile-requests.js';
 import { mib, percentile } from './stats.js';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-
-/** VmRSS and VmHWM (peak) of a process, in bytes. */
-function memoryOf(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
-}
-
-async function startServer(dataDir: string, weeks: number, env: Record<string, string>) {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'packages/cli/src/main.ts',
-      'start',
-      '--data',
-      dataDir,
-      '--port',
-      '0',
-      '--demo',
-      '--weeks',
-      String(weeks),
-    ],
-    { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => {
-    stderr = (stderr + c).slice(-20_000);
-  });
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    let out = '';
-    child.stdout?.setEncoding('utf8').on('data', (c: string) => {
-      out += c;
-      const m = /running at (http:\/\/\S+?)\s/.exec(out);
-      if (m?.[1]) resolveUrl(m[1].replace(/\.$/, ''));
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code} while starting\n${stderr}`)));
-  });
-  return { child, url, logs: () => stderr };
-}
 
 /** The routes of the running server: its OpenAPI document, plus the operational ones it hides. */
 async function routesOf(url: string): Promise<RouteInfo[]> {
@@ -69,13 +25,6 @@ async function routesOf(url: string): Promise<RouteInfo[]> {
   for (const p of ['/healthz', '/readyz', '/metrics', '/openapi.json'])
     routes.push({ method: 'GET', url: p });
   return routes;
-}
-
-function stop(child: ChildProcess): Promise<number | null> {
-  return new Promise((r) => {
-    child.once('exit', (code) => r(code));
-    child.kill('SIGTERM');
-  });
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -102,7 +51,7 @@ export async function run(args: string[]): Promise<void> {
   const seed = Number(values.seed);
   const deadlineMs = Number(process.env.SHEWHART_REQUEST_TIMEOUT_MS ?? 30_000);
   const dataDir = mkdtempSync(join(tmpdir(), 'shewhart-hostile-'));
-  const server = await startServer(dataDir, Number(values.weeks), {});
+  const server = await startDemoServer(dataDir, ['--weeks', String(values.weeks)]);
   const pid = server.child.pid as number;
   try {
     const routes = await routesOf(server.url);

@@ -7,103 +7,18 @@
  * first request after a refresh, in a rotated order — and then each page `--repeats` times. Prints
  * p50/p95/p99/max per page for both, the server's RSS and peak RSS, and the machine's load.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KPIS } from '@shewhart/kpi';
+import { type DemoServer, memoryOf, startDemoServer, stop } from './demo-server.js';
 import { mib, percentile } from './stats.js';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-
-function memoryOf(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
-}
-
-interface Server {
-  child: ChildProcess;
-  url: string;
-  /** How many times the server logged this message so far. */
-  count(msg: string): number;
-}
-
-async function startServer(
-  dataDir: string,
-  options: { weeks: number; teams: number; refreshMs: number },
-): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'packages/cli/src/main.ts',
-      'start',
-      '--data',
-      dataDir,
-      '--port',
-      '0',
-      '--demo',
-      '--weeks',
-      String(options.weeks),
-      '--teams',
-      String(options.teams),
-    ],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'info',
-        SHEWHART_BASELINE_REFRESH_MS: String(options.refreshMs),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const counts = new Map<string, number>();
-  let stderr = '';
-  let onBanner: (url: string) => void = () => undefined;
-  // Log lines (JSON, on stderr) are counted by message; the banner (stdout) gives the address.
-  const lines = (stream: NodeJS.ReadableStream | null, keep: boolean) => {
-    let buffer = '';
-    stream?.setEncoding('utf8');
-    stream?.on('data', (c: string) => {
-      if (keep) stderr = (stderr + c).slice(-20_000);
-      buffer += c;
-      let nl = buffer.indexOf('\n');
-      while (nl >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        const m = /"msg":"([^"]+)"/.exec(line);
-        if (m?.[1]) counts.set(m[1], (counts.get(m[1]) ?? 0) + 1);
-        const u = /running at (http:\/\/\S+?)\s/.exec(`${line} `);
-        if (u?.[1]) onBanner(u[1].replace(/\.$/, ''));
-        nl = buffer.indexOf('\n');
-      }
-    });
-  };
-  lines(child.stdout, false);
-  lines(child.stderr, true);
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    onBanner = resolveUrl;
-    child.once('exit', (code) => reject(new Error(`server exited with ${code} while starting\n${stderr}`)));
-  });
-  return { child, url, count: (msg) => counts.get(msg) ?? 0 };
-}
-
-function stop(child: ChildProcess): Promise<number | null> {
-  return new Promise((r) => {
-    child.once('exit', (code) => r(code));
-    child.kill('SIGTERM');
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until `msg` has been logged more than `after` times. */
-async function waitFor(server: Server, msg: string, after: number, timeoutMs: number): Promise<void> {
+async function waitFor(server: DemoServer, msg: string, after: number, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (server.count(msg) <= after) {
     if (Date.now() > until) throw new Error(`no "${msg}" within ${timeoutMs} ms`);
@@ -150,11 +65,11 @@ export async function run(args: string[]): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'shewhart-web-'));
   const load0 = loadavg();
   const started = Date.now();
-  const server = await startServer(dataDir, {
-    weeks: Number(values.weeks),
-    teams: Number(values.teams),
-    refreshMs: Number(values['refresh-ms']),
-  });
+  const server = await startDemoServer(
+    dataDir,
+    ['--weeks', String(values.weeks), '--teams', String(values.teams)],
+    { LOG_LEVEL: 'info', SHEWHART_BASELINE_REFRESH_MS: String(values['refresh-ms']) },
+  );
   const pid = server.child.pid as number;
   try {
     process.stdout.write(
