@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import {
 import { createLogger, loadConfig } from '@shewhart/config';
 import { type EmbeddedRuntime, startEmbedded } from '@shewhart/runtime';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runCli } from './support/cli.js';
 import { ev, startTestRuntime } from './support/embedded.js';
 import { cfrShift, mondayWeeksAgo } from './support/shift.js';
 import { eventually } from './support/wait.js';
@@ -83,25 +83,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The real CLI as a child process, asynchronously (the server under test lives in this process). */
-function cli(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', ...args], {
-    env: { ...process.env, SHEWHART_DATA_DIR: join(dir, 'unused'), LOG_LEVEL: 'error' },
-    timeout: 60_000,
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+/** The real CLI, asynchronously (the server under test lives in this process). */
+const cli = (...args: string[]) => runCli(args, { SHEWHART_DATA_DIR: join(dir, 'unused') });
 
 const post = async (path: string, body?: unknown) => {
   const res = await fetch(`${rt.url}${path}`, {

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.js';
 import { startTestRuntime } from './support/embedded.js';
 
 /**
@@ -40,28 +40,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/**
- * Runs the real CLI as a child process. Asynchronously: the server under test lives in this process,
- * so a synchronous spawn would block it from answering the CLI.
- */
-function cli(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', ...args], {
-    env: { ...process.env, SHEWHART_DATA_DIR: join(dir, 'unused'), LOG_LEVEL: 'error' },
-    timeout: 60_000,
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+/** The real CLI, asynchronously (the server under test lives in this process). */
+const cli = (...args: string[]) => runCli(args, { SHEWHART_DATA_DIR: join(dir, 'unused') });
 
 const objectivesFile = join(dir, 'objectives.yaml');
 writeFileSync(
